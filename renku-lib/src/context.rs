@@ -1,0 +1,38 @@
+//! What a command invocation tells the library: its arguments (for the commit message),
+//! global switches, and how to tell the user that the command waits for the project lock.
+
+use std::path::Path;
+
+use crate::Result;
+use crate::repo::lock::ProjectLock;
+use crate::repo::transaction::Transaction;
+
+/// The invocation of one command.
+pub struct CommandContext {
+    /// The command's arguments after the program name, as typed (recorded in commit messages).
+    pub argv: Vec<String>,
+    /// Whether Git LFS may be used (`-S/--no-external-storage` turns it off).
+    pub external_storage: bool,
+    /// Called once when the project lock is busy, with a description of its holder.
+    pub on_lock_wait: Box<dyn Fn(Option<&str>)>,
+}
+
+impl CommandContext {
+    /// A context for `argv` with external storage on and a silent lock wait.
+    pub fn new(argv: Vec<String>) -> Self {
+        CommandContext {
+            argv,
+            external_storage: true,
+            on_lock_wait: Box::new(|_| {}),
+        }
+    }
+
+    /// Takes the project lock and opens a transaction on the project at `root`.
+    pub fn begin_transaction(&self, root: &Path) -> Result<Transaction> {
+        let description = format!("renku {}", self.argv.join(" "));
+        let lock = ProjectLock::acquire(root, &description, &mut |holder| {
+            (self.on_lock_wait)(holder)
+        })?;
+        Transaction::begin(root, lock)
+    }
+}

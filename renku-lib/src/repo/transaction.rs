@@ -1,0 +1,424 @@
+//! Transactions: a mutating command either commits both its file changes and its metadata in
+//! one git commit, or leaves the repository exactly as it was.
+//!
+//! A write-ahead journal lives in `<git dir>/renku/transaction/` (outside the work tree):
+//!
+//! 1. before a path is touched, its old content is copied to `backup/` and the path is added
+//!    to `journal.json` (written atomically and flushed);
+//! 2. new content is written to a temporary file inside the journal directory and renamed
+//!    into place, so a file is always either old or new, never partial;
+//! 3. at commit, blobs and the tree are written, the index is backed up and updated, and HEAD
+//!    is moved with a compare-and-swap update — the commit point;
+//! 4. the journal is deleted.
+//!
+//! On an error, on Ctrl-C or when the transaction is dropped without committing, the old
+//! contents, the index and any created directories are restored. When the process is killed
+//! (`kill -9`, power loss of the process), the journal stays behind; the next renku command
+//! on the project finds it and, if HEAD does not carry the transaction's trailer, rolls it
+//! back ([`recover_if_abandoned`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::git::Git;
+use super::lock::ProjectLock;
+use crate::error::IoContext;
+use crate::{Error, Result};
+
+const JOURNAL_FILE: &str = "journal.json";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum IndexBackup {
+    NotTaken,
+    Absent,
+    Saved,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct JournalEntry {
+    path: String,
+    backup: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Journal {
+    id: String,
+    head_before: Option<String>,
+    entries: Vec<JournalEntry>,
+    created_dirs: Vec<String>,
+    index_backup: IndexBackup,
+}
+
+/// What [`Transaction::commit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The new commit.
+    pub commit: gix::ObjectId,
+    /// The transaction id written as the commit trailer.
+    pub transaction: String,
+}
+
+/// An open transaction on a project. Holds the project lock until it ends.
+pub struct Transaction {
+    root: PathBuf,
+    dir: PathBuf,
+    journal: Journal,
+    finished: bool,
+    _lock: ProjectLock,
+}
+
+/// Directory of the journal of the project at `root`.
+pub fn journal_dir(root: &Path) -> Result<PathBuf> {
+    Ok(super::renku_git_dir(root)?.join("transaction"))
+}
+
+impl Transaction {
+    /// Starts a transaction on the project at `root` while holding `lock`.
+    pub fn begin(root: &Path, lock: ProjectLock) -> Result<Transaction> {
+        let dir = journal_dir(root)?;
+        if dir.exists() {
+            // We hold the lock, so whoever left this journal is gone.
+            recover_locked(root, &dir)?;
+        }
+        let head_before = Git::open(root)?.head_id()?.map(|id| id.to_string());
+        std::fs::create_dir_all(dir.join("backup"))
+            .io_context(|| format!("Cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir.join("tmp"))
+            .io_context(|| format!("Cannot create {}", dir.display()))?;
+        let journal = Journal {
+            id: crate::util::new_hex_id(),
+            head_before,
+            entries: Vec::new(),
+            created_dirs: Vec::new(),
+            index_backup: IndexBackup::NotTaken,
+        };
+        let tx = Transaction {
+            root: root.to_path_buf(),
+            dir,
+            journal,
+            finished: false,
+            _lock: lock,
+        };
+        tx.save_journal()?;
+        Ok(tx)
+    }
+
+    /// The transaction id (32 hex characters), written as the `renku-transaction` trailer.
+    pub fn id(&self) -> &str {
+        &self.journal.id
+    }
+
+    /// The project root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Repository-relative paths written or removed so far.
+    pub fn touched_paths(&self) -> Vec<String> {
+        self.journal
+            .entries
+            .iter()
+            .map(|e| e.path.clone())
+            .collect()
+    }
+
+    fn save_journal(&self) -> Result<()> {
+        let bytes = crate::store::record::canonical_json(&self.journal)?;
+        let path = self.dir.join(JOURNAL_FILE);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".journal-")
+            .tempfile_in(self.dir.join("tmp"))
+            .io_context(|| "Cannot write the transaction journal".into())?;
+        std::io::Write::write_all(&mut tmp, &bytes)
+            .io_context(|| "Cannot write the transaction journal".into())?;
+        tmp.as_file()
+            .sync_all()
+            .io_context(|| "Cannot flush the transaction journal".into())?;
+        tmp.persist(&path)
+            .map_err(|e| Error::io("Cannot write the transaction journal", e.error))?;
+        Ok(())
+    }
+
+    /// Registers `rel` in the journal (backing up its current content) if not yet done.
+    fn journal_path(&mut self, rel: &str) -> Result<()> {
+        crate::interrupt::check()?;
+        validate_relative(rel)?;
+        if self.journal.entries.iter().any(|e| e.path == rel) {
+            return Ok(());
+        }
+        let abs = self.root.join(rel);
+        let backup = match std::fs::symlink_metadata(&abs) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error::Failed(format!(
+                    "Cannot replace the directory {rel} by a file"
+                )));
+            }
+            Ok(_) => {
+                let name = format!("{}", self.journal.entries.len());
+                let target = self.dir.join("backup").join(&name);
+                std::fs::copy(&abs, &target).io_context(|| format!("Cannot back up {rel}"))?;
+                Some(name)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(format!("Cannot stat {rel}"), e)),
+        };
+        // Directories this write will create, outermost first.
+        let mut missing = Vec::new();
+        let mut parent = Path::new(rel).parent();
+        while let Some(p) = parent {
+            if p.as_os_str().is_empty() || self.root.join(p).exists() {
+                break;
+            }
+            missing.push(p.to_string_lossy().replace('\\', "/"));
+            parent = p.parent();
+        }
+        missing.reverse();
+        for d in missing {
+            if !self.journal.created_dirs.contains(&d) {
+                self.journal.created_dirs.push(d);
+            }
+        }
+        self.journal.entries.push(JournalEntry {
+            path: rel.to_string(),
+            backup,
+        });
+        self.save_journal()
+    }
+
+    /// Writes `bytes` to the repository-relative path `rel` as part of the transaction.
+    pub fn write_file(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
+        self.journal_path(rel)?;
+        crate::util::write_atomic(&self.root.join(rel), bytes, Some(&self.dir.join("tmp")))
+    }
+
+    /// Copies the file at `source` (an absolute path) to `rel` as part of the transaction.
+    pub fn copy_file(&mut self, source: &Path, rel: &str) -> Result<()> {
+        let bytes =
+            std::fs::read(source).io_context(|| format!("Cannot read {}", source.display()))?;
+        self.write_file(rel, &bytes)
+    }
+
+    /// Removes the file at `rel` as part of the transaction (no error if it does not exist).
+    pub fn remove_file(&mut self, rel: &str) -> Result<()> {
+        self.journal_path(rel)?;
+        match std::fs::remove_file(self.root.join(rel)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("Cannot remove {rel}"), e)),
+        }
+    }
+
+    /// Commits every path the transaction touched, with the message of the command `argv`
+    /// (see [`super::commit_message::for_command`]). Other changes in the work tree and the
+    /// index are left as they are. Fails with [`Error::NothingToCommit`] (after rolling back)
+    /// when the touched paths end up unchanged.
+    pub fn commit(mut self, argv: &[String]) -> Result<Committed> {
+        let result = self.commit_inner(argv);
+        match result {
+            Ok(c) => {
+                self.finished = true;
+                self.cleanup();
+                Ok(c)
+            }
+            Err(e) => {
+                self.finished = true;
+                if let Err(rb) = self.rollback_inner() {
+                    tracing::error!("rollback after a failed commit failed too: {rb}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    fn commit_inner(&mut self, argv: &[String]) -> Result<Committed> {
+        crate::interrupt::check()?;
+        let git = Git::open(&self.root)?;
+        let head = git.head_id()?.map(|id| id.to_string());
+        if head != self.journal.head_before {
+            return Err(Error::Failed(
+                "HEAD changed while the command ran; nothing was committed.".into(),
+            ));
+        }
+        let paths = self.touched_paths();
+        let mut prepared = git.prepare_commit(&paths)?;
+        if git.is_empty_change(&prepared)? {
+            return Err(Error::NothingToCommit);
+        }
+        crate::interrupt::check()?;
+        let index_path = git.index_path();
+        if index_path.exists() {
+            std::fs::copy(&index_path, self.dir.join("index.backup"))
+                .io_context(|| "Cannot back up the index".into())?;
+            self.journal.index_backup = IndexBackup::Saved;
+        } else {
+            self.journal.index_backup = IndexBackup::Absent;
+        }
+        self.save_journal()?;
+        git.write_index(&mut prepared)?;
+        crate::interrupt::check()?;
+        let message = super::commit_message::for_command(argv, &self.journal.id);
+        let commit = git.finish_commit(&prepared, &message)?;
+        Ok(Committed {
+            commit,
+            transaction: self.journal.id.clone(),
+        })
+    }
+
+    /// Restores everything the transaction changed and ends it.
+    pub fn rollback(mut self) -> Result<()> {
+        self.finished = true;
+        self.rollback_inner()
+    }
+
+    fn rollback_inner(&mut self) -> Result<()> {
+        restore(&self.root, &self.dir, &self.journal)?;
+        self.cleanup();
+        Ok(())
+    }
+
+    fn cleanup(&self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.dir) {
+            tracing::warn!(
+                "could not remove the transaction journal {}: {e}",
+                self.dir.display()
+            );
+        }
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.finished = true;
+            if let Err(e) = self.rollback_inner() {
+                tracing::error!("could not roll back transaction {}: {e}", self.journal.id);
+            }
+        }
+    }
+}
+
+fn validate_relative(rel: &str) -> Result<()> {
+    let p = Path::new(rel);
+    if rel.is_empty()
+        || p.is_absolute()
+        || p.components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        || rel.starts_with(".git/")
+        || rel == ".git"
+    {
+        return Err(Error::Failed(format!(
+            "Refusing to write outside the work tree: {rel}"
+        )));
+    }
+    Ok(())
+}
+
+/// Puts back the old content of every journaled path, the index, and removes created
+/// directories that are empty again.
+fn restore(root: &Path, dir: &Path, journal: &Journal) -> Result<()> {
+    for entry in journal.entries.iter().rev() {
+        let abs = root.join(&entry.path);
+        match &entry.backup {
+            Some(name) => {
+                let bytes = std::fs::read(dir.join("backup").join(name))
+                    .io_context(|| format!("Cannot read the backup of {}", entry.path))?;
+                crate::util::write_atomic(&abs, &bytes, Some(&dir.join("tmp")))?;
+            }
+            None => match std::fs::remove_file(&abs) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("Cannot remove {}", entry.path), e)),
+            },
+        }
+    }
+    for d in journal.created_dirs.iter().rev() {
+        // Only empty directories go; anything else was not ours.
+        let _ = std::fs::remove_dir(root.join(d));
+    }
+    let index_path = super::git_dir(root)?.join("index");
+    match journal.index_backup {
+        IndexBackup::Saved => {
+            let bytes = std::fs::read(dir.join("index.backup"))
+                .io_context(|| "Cannot read the index backup".into())?;
+            crate::util::write_atomic(&index_path, &bytes, Some(&dir.join("tmp")))?;
+        }
+        IndexBackup::Absent => {
+            let _ = std::fs::remove_file(&index_path);
+        }
+        IndexBackup::NotTaken => {}
+    }
+    Ok(())
+}
+
+/// Outcome of looking for an abandoned transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// No journal was found.
+    Nothing,
+    /// Another process holds the lock; its transaction is alive.
+    InProgress,
+    /// The transaction had reached its commit point; its journal was removed.
+    Completed(String),
+    /// The transaction was rolled back.
+    RolledBack(String),
+    /// HEAD moved since; the journal was discarded without touching files.
+    Discarded(String),
+}
+
+/// If a killed process left a transaction journal behind, finishes or rolls it back (when no
+/// other process holds the project lock). Cheap when there is nothing to do: one `stat`.
+pub fn recover_if_abandoned(root: &Path) -> Result<Recovery> {
+    let Ok(dir) = journal_dir(root) else {
+        return Ok(Recovery::Nothing);
+    };
+    if !dir.exists() {
+        return Ok(Recovery::Nothing);
+    }
+    let Some(_lock) = ProjectLock::try_acquire(root, "recovering an interrupted transaction")?
+    else {
+        return Ok(Recovery::InProgress);
+    };
+    recover_locked(root, &dir)
+}
+
+fn recover_locked(root: &Path, dir: &Path) -> Result<Recovery> {
+    let journal: Option<Journal> = std::fs::read(dir.join(JOURNAL_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let Some(journal) = journal else {
+        // Killed before the first journal was written: nothing was touched.
+        std::fs::remove_dir_all(dir).io_context(|| format!("Cannot remove {}", dir.display()))?;
+        return Ok(Recovery::Nothing);
+    };
+    let git = Git::open(root)?;
+    let head = git.head_id()?;
+    let outcome = if head.map(|h| h.to_string()) == journal.head_before {
+        tracing::warn!(
+            "rolling back transaction {} interrupted by a killed renku process",
+            journal.id
+        );
+        restore(root, dir, &journal)?;
+        Recovery::RolledBack(journal.id.clone())
+    } else {
+        let committed = match head {
+            Some(h) => {
+                super::commit_message::transaction_of(&git.commit_message(h)?)
+                    == Some(journal.id.as_str())
+            }
+            None => false,
+        };
+        if committed {
+            Recovery::Completed(journal.id.clone())
+        } else {
+            tracing::warn!(
+                "discarding the journal of interrupted transaction {}: HEAD moved since, files left as they are",
+                journal.id
+            );
+            Recovery::Discarded(journal.id.clone())
+        }
+    };
+    std::fs::remove_dir_all(dir).io_context(|| format!("Cannot remove {}", dir.display()))?;
+    Ok(outcome)
+}
