@@ -1,1 +1,5 @@
+//! End-to-end tests: run the real `renku` binary in temporary directories with real git.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;

@@ -1,0 +1,86 @@
+//! One module per command; each parses its arguments, calls one library function and renders
+//! the result.
+
+pub mod completion;
+pub mod config;
+pub mod doctor;
+pub mod gc;
+pub mod init;
+pub mod project;
+pub mod rollback;
+pub mod template;
+
+use std::path::PathBuf;
+
+use clap::CommandFactory;
+use renku_lib::context::CommandContext;
+use renku_lib::repo::ProjectDir;
+use renku_lib::{Error, Result};
+
+use crate::cli::{Cli, Command, GlobalArgs};
+
+/// What every command gets: global options and the invocation context.
+pub struct Env {
+    /// Global options.
+    pub global: GlobalArgs,
+    /// Invocation context for the library.
+    pub ctx: CommandContext,
+}
+
+impl Env {
+    /// Where to look for the project: `--path` or the current directory.
+    pub fn start_dir(&self) -> PathBuf {
+        self.global
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The project the command works on (exit 2 outside one, 3/4 for other formats).
+    pub fn project(&self) -> Result<ProjectDir> {
+        let start = self.start_dir();
+        if !start.exists() {
+            return Err(Error::Usage(format!(
+                "Invalid value for '--path': Path '{}' does not exist.",
+                start.display()
+            )));
+        }
+        ProjectDir::discover(&start)
+    }
+}
+
+/// Runs the parsed command line; returns the exit code.
+pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
+    if cli.global_config_path {
+        println!("{}", renku_lib::config::global_config_path()?.display());
+        return Ok(0);
+    }
+    let mut ctx = CommandContext::new(argv);
+    ctx.external_storage = !cli.global.no_external_storage;
+    ctx.on_lock_wait = Box::new(|holder| {
+        crate::ui::info(&format!(
+            "Waiting for another renku process to finish{}...",
+            holder.map(|h| format!(" ({h})")).unwrap_or_default()
+        ))
+    });
+    let env = Env {
+        global: cli.global,
+        ctx,
+    };
+    let Some(command) = cli.command else {
+        Cli::command()
+            .print_help()
+            .map_err(|e| Error::io("Cannot print help", e))?;
+        return Ok(0);
+    };
+    match command {
+        Command::Init(args) => init::run(&env, args),
+        Command::Config(cmd) => config::run(&env, cmd),
+        Command::Project(cmd) => project::run(&env, cmd),
+        Command::Template(cmd) => template::run(&env, cmd),
+        Command::Rollback(args) => rollback::run(&env, args),
+        Command::Gc(args) => gc::run(&env, args),
+        Command::Doctor(args) => doctor::run(&env, args),
+        Command::Completion(args) => completion::run(args),
+    }
+}

@@ -1,0 +1,71 @@
+//! `renku project show`.
+
+use clap::{Args, ValueEnum};
+use renku_lib::Result;
+
+use crate::commands::Env;
+
+/// Output format of `project show`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ShowFormat {
+    /// Human-readable lines.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// Show the project's metadata.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ShowFormat,
+}
+
+/// Runs `renku project show`.
+pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
+    let project = env.project()?;
+    let p = renku_lib::project::show::show(&project)?;
+    match args.format {
+        ShowFormat::Json => {
+            let text = serde_json::to_string_pretty(&p)
+                .map_err(|e| renku_lib::Error::Failed(e.to_string()))?;
+            println!("{text}");
+        }
+        ShowFormat::Text => {
+            println!("Id: {}", p.id);
+            println!("Name: {}", p.name);
+            println!("Description: {}", p.description.as_deref().unwrap_or(""));
+            println!("Creator: {}", p.creator);
+            println!("Created: {}", p.date_created.to_rfc3339());
+            println!("Keywords: {}", p.keywords.join(", "));
+            println!("Renku Version: {}", p.agent_version);
+            match &p.template {
+                Some(t) => {
+                    println!(
+                        "Project Template: {} ({})",
+                        t.id,
+                        t.version.as_deref().unwrap_or("")
+                    );
+                    println!(
+                        "SSH Supported: {}",
+                        if t.ssh_supported { "True" } else { "False" }
+                    );
+                }
+                None => println!("Project Template: "),
+            }
+            if let Some(img) = &p.image {
+                println!("Image: {}", img.content_url);
+            }
+            if !p.annotations.is_empty() {
+                let bodies: Vec<&serde_json::Value> =
+                    p.annotations.iter().map(|a| &a.body).collect();
+                println!(
+                    "Annotations: {}",
+                    serde_json::to_string(&bodies).unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(0)
+}

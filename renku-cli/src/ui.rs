@@ -1,0 +1,115 @@
+//! Terminal output helpers: messages, prompts, tables.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+/// Prints `Error: <message>` on stderr.
+pub fn error(message: &str) {
+    eprintln!("Error: {message}");
+}
+
+/// Prints `Warning: <message>` on stderr.
+pub fn warning(message: &str) {
+    eprintln!("Warning: {message}");
+}
+
+/// Prints `Info: <message>` on stderr.
+pub fn info(message: &str) {
+    eprintln!("Info: {message}");
+}
+
+/// Whether standard input is an interactive terminal.
+pub fn interactive() -> bool {
+    std::io::stdin().is_terminal()
+}
+
+/// Asks a question on stderr and reads one line from stdin; `None` at end of input.
+pub fn ask(prompt: &str) -> Option<String> {
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => {
+            eprintln!();
+            None
+        }
+        Ok(_) => Some(line.trim().to_string()),
+    }
+}
+
+/// Asks a yes/no question (default no).
+pub fn confirm(prompt: &str) -> bool {
+    matches!(
+        ask(&format!("{prompt} [y/N]: "))
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("y" | "yes")
+    )
+}
+
+/// Renders a table in "simple" style: upper-case headers, a dashed rule, columns separated
+/// by two spaces; columns flagged in `right` are right-aligned.
+pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+    }
+    let fmt_row = |cells: Vec<String>| -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let w = widths[i];
+                if right.get(i).copied().unwrap_or(false) {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = String::new();
+    out.push_str(&fmt_row(headers.iter().map(|h| h.to_uppercase()).collect()));
+    out.push('\n');
+    out.push_str(
+        &widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  "),
+    );
+    out.push('\n');
+    for row in rows {
+        out.push_str(&fmt_row(row.clone()));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_table_layout() {
+        let t = table(
+            &["index", "id"],
+            &[
+                vec!["1".into(), "python-minimal".into()],
+                vec!["10".into(), "x".into()],
+            ],
+            &[true, false],
+        );
+        assert_eq!(
+            t,
+            "INDEX  ID\n-----  --------------\n    1  python-minimal\n   10  x\n"
+        );
+    }
+}
