@@ -73,6 +73,9 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
             .map_err(|e| Error::io("Cannot print help", e))?;
         return Ok(0);
     };
+    if !matches!(command, Command::Init(_) | Command::Completion(_)) {
+        ProjectDir::reject_unsupported(&env.start_dir())?;
+    }
     match command {
         Command::Init(args) => init::run(&env, args),
         Command::Config(cmd) => config::run(&env, cmd),

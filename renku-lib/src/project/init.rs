@@ -112,6 +112,14 @@ fn init_in(
     confirm: ConfirmOverwrite<'_>,
 ) -> Result<InitReport> {
     let existing = crate::store::format::detect(path)?;
+    if !opts.force
+        && matches!(
+            existing,
+            ProjectFormat::RenkuPythonDatabase { .. } | ProjectFormat::RenkuPythonLegacy { .. }
+        )
+    {
+        crate::store::format::ensure_supported(path)?;
+    }
     if !opts.force && existing != ProjectFormat::None {
         let what = match existing {
             ProjectFormat::Native { .. } => "a renku project",
@@ -179,8 +187,20 @@ fn init_in(
 
     let mut tx = ctx.begin_transaction(path)?;
     if opts.force {
-        // Drop metadata of an earlier initialisation (ours); template files are overwritten below.
-        remove_tree_files(&mut tx, path, ".renku/store")?;
+        // Drop the metadata of an earlier initialisation (ours or renku-python's; it stays in
+        // the git history and the backup branch). Template files are overwritten below.
+        for old in [
+            ".renku/store",
+            ".renku/metadata",
+            ".renku/datasets",
+            ".renku/workflow",
+            ".renku/refs",
+        ] {
+            remove_tree_files(&mut tx, path, old)?;
+        }
+        if path.join(".renku/metadata.yml").is_file() {
+            tx.remove_file(".renku/metadata.yml")?;
+        }
     }
     crate::template::apply::apply(&mut tx, &rendered, &plan)?;
 

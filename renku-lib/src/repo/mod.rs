@@ -88,6 +88,21 @@ impl ProjectDir {
         })
     }
 
+    /// Fails (exit 3 or 4) when `start` lies in a project this renku cannot work on: one
+    /// written by renku-python or by a different version of this renku. Directories outside
+    /// any project pass. Commands that do not need a project call this so that they, too,
+    /// point users of old projects to `renku migrate`.
+    pub fn reject_unsupported(start: &Path) -> Result<()> {
+        let root = Self::locate(start);
+        match crate::store::format::detect(&root)? {
+            crate::store::format::ProjectFormat::None => Ok(()),
+            _ => match crate::store::format::ensure_supported(&root) {
+                Err(Error::NotAProject { .. }) | Ok(()) => Ok(()),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
     /// A project directory known to hold a supported project (used right after `init`).
     pub fn at(root: impl Into<PathBuf>) -> ProjectDir {
         ProjectDir { root: root.into() }
