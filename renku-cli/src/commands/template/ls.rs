@@ -5,7 +5,8 @@ use renku_lib::Result;
 
 use crate::commands::Env;
 
-/// List the templates of a template source (default: the bundled templates).
+/// List the templates of a template source (default: the bundled templates). With the global
+/// `-v/--verbose`, descriptions and parameters are shown too.
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Template repository: git URL or local path.
@@ -14,13 +15,11 @@ pub struct LsArgs {
     /// Branch, tag or commit of the template repository.
     #[arg(short = 'r', long)]
     pub reference: Option<String>,
-    /// Also show descriptions and parameters.
-    #[arg(short = 'v', long)]
-    pub verbose: bool,
 }
 
 /// Runs `renku template ls`.
-pub fn run(_env: &Env, args: LsArgs) -> Result<u8> {
+pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
+    let verbose = env.global.verbose > 0;
     let (_src, entries) =
         renku_lib::template::ops::list(args.source.as_deref(), args.reference.as_deref())?;
     let rows: Vec<Vec<String>> = entries
@@ -28,14 +27,14 @@ pub fn run(_env: &Env, args: LsArgs) -> Result<u8> {
         .enumerate()
         .map(|(i, t)| {
             let mut row = vec![(i + 1).to_string(), t.id().to_string()];
-            if args.verbose {
+            if verbose {
                 row.push(t.description.clone());
                 row.push(t.variables.keys().cloned().collect::<Vec<_>>().join(", "));
             }
             row
         })
         .collect();
-    let text = if args.verbose {
+    let text = if verbose {
         crate::ui::table(
             &["index", "id", "description", "parameters"],
             &rows,
