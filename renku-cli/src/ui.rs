@@ -2,6 +2,37 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+/// Writes to stdout; a closed pipe (`renku … | head`) ends the process quietly instead of
+/// panicking like `println!` would.
+pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut out = std::io::stdout().lock();
+    let result = out.write_fmt(args).and_then(|_| {
+        if newline {
+            out.write_all(b"\n")
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = result.and_then(|_| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+/// Like `println!`, but quiet on a closed pipe.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::ui::write_stdout(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::ui::write_stdout(format_args!($($arg)*), true) };
+}
+
+/// Like `print!`, but quiet on a closed pipe.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::ui::write_stdout(format_args!($($arg)*), false) };
+}
+
 /// Prints `Error: <message>` on stderr.
 pub fn error(message: &str) {
     eprintln!("Error: {message}");

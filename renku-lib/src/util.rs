@@ -32,6 +32,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], tmp_dir: Option<&Path>) -> Result
     Ok(())
 }
 
+/// Creates `dir` (if needed) with a `.gitignore` holding `*`, so git ignores everything in it
+/// whatever the project's own `.gitignore` says. Used for the cache and scratch directories.
+pub fn ensure_ignored_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .io_context(|| format!("Cannot create directory {}", dir.display()))?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(&ignore, "*\n")
+            .io_context(|| format!("Cannot write {}", ignore.display()))?;
+    }
+    Ok(())
+}
+
 /// A new random identifier: 32 lowercase hex characters (a UUID v4 without dashes), the id
 /// shape renku uses for transactions, activities, plans and dataset identifiers.
 pub fn new_hex_id() -> String {

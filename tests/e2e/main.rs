@@ -3,3 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod common;
+mod compat;
+mod config;
+mod crash;
+mod global;
+mod init;
+mod lock;
+mod maintenance;
+mod project;
+mod template;

@@ -15,6 +15,8 @@ pub struct CompletionArgs {
 /// Writes the completion script to stdout.
 pub fn run(args: CompletionArgs) -> Result<u8> {
     let mut cmd = crate::cli::Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "renku", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "renku", &mut script);
+    crate::out!("{}", String::from_utf8_lossy(&script));
     Ok(0)
 }

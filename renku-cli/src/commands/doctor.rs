@@ -21,20 +21,20 @@ pub struct DoctorArgs {
 /// Runs `renku doctor`.
 pub fn run(env: &Env, args: DoctorArgs) -> Result<u8> {
     let project = env.project()?;
-    println!("Checking the project's metadata store, cache and transactions.\n");
+    crate::outln!("Checking the project's metadata store, cache and transactions.\n");
     let report = renku_lib::maintenance::doctor::doctor(&project, args.fix)?;
     for f in &report.fixed {
         ui::info(&format!("Fixed: {f}"));
     }
     if report.problems.is_empty() {
-        println!("Everything seems to be ok.");
+        crate::outln!("Everything seems to be ok.");
         return Ok(0);
     }
     for p in &report.problems {
         ui::warning(&format!("{:?}: {}", p.area, p.message));
     }
     if !args.fix {
-        println!("Run with '--fix' flag to try and fix these issues.");
+        crate::outln!("Run with '--fix' flag to try and fix these issues.");
     }
     Ok(1)
 }

@@ -141,7 +141,7 @@ pub fn run(env: &Env, args: InitArgs) -> Result<u8> {
     };
     let report = init(&env.ctx, &opts, &confirm)?;
     if report.created_git_repository {
-        println!("Initializing Git repository...");
+        crate::outln!("Initializing Git repository...");
     }
     if !report.ignored_parameters.is_empty() {
         ui::info(&format!(
@@ -149,7 +149,7 @@ pub fn run(env: &Env, args: InitArgs) -> Result<u8> {
             report.ignored_parameters.join("\n\t")
         ));
     }
-    println!("Initializing new Renku repository...");
+    crate::outln!("Initializing new Renku repository...");
     for f in &report.files {
         let verb = match f.action {
             FileAction::Create => "Initializing",
@@ -158,20 +158,20 @@ pub fn run(env: &Env, args: InitArgs) -> Result<u8> {
             FileAction::Keep => "Keeping",
             FileAction::Unchanged => continue,
         };
-        println!("{verb} {} ...", f.path);
+        crate::outln!("{verb} {} ...", f.path);
     }
     if !report.lfs_installed && env.ctx.external_storage {
         ui::warning(
             "git-lfs is not installed: large files will be stored in git. Install git-lfs and run 'git lfs install --local'.",
         );
     }
-    println!("Project initialized.");
+    crate::outln!("Project initialized.");
     if let Some(branch) = &report.backup_branch {
-        println!(
+        crate::outln!(
             "The state before initialization is saved in branch '{branch}'; undo with: git reset --hard {branch}"
         );
     }
-    println!("OK");
+    crate::outln!("OK");
     Ok(0)
 }
 

@@ -52,7 +52,7 @@ impl Env {
 /// Runs the parsed command line; returns the exit code.
 pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
     if cli.global_config_path {
-        println!("{}", renku_lib::config::global_config_path()?.display());
+        crate::outln!("{}", renku_lib::config::global_config_path()?.display());
         return Ok(0);
     }
     let mut ctx = CommandContext::new(argv);

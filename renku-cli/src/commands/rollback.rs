@@ -23,12 +23,12 @@ pub fn run(env: &Env, _args: RollbackArgs) -> Result<u8> {
     let chosen = loop {
         let list = checkpoints(&project, shown + 1)?;
         if list.is_empty() {
-            println!("There are no renku commands to roll back to.");
+            crate::outln!("There are no renku commands to roll back to.");
             return Ok(0);
         }
         let more = list.len() > shown;
         for (i, c) in list.iter().take(shown).enumerate() {
-            println!(
+            crate::outln!(
                 "[{i}] {} \t{}\t{}",
                 c.date.format("%Y-%m-%d %H:%M:%S"),
                 c.short_id,
@@ -52,7 +52,7 @@ pub fn run(env: &Env, _args: RollbackArgs) -> Result<u8> {
     };
     let changes = preview(&project, chosen.commit)?;
     if changes.is_empty() {
-        println!("There would be no changes rolling back to the selected command, exiting.");
+        crate::outln!("There would be no changes rolling back to the selected command, exiting.");
         return Ok(0);
     }
     let label = |c: PathChange| match c {
@@ -61,21 +61,21 @@ pub fn run(env: &Env, _args: RollbackArgs) -> Result<u8> {
         PathChange::Removed => "Removed",
     };
     if !changes.metadata.is_empty() {
-        println!("Metadata:");
+        crate::outln!("Metadata:");
         for (what, c) in &changes.metadata {
-            println!("\t{}: {what}", label(*c));
+            crate::outln!("\t{}: {what}", label(*c));
         }
     }
     if !changes.files.is_empty() {
-        println!("Files:");
+        crate::outln!("Files:");
         for (what, c) in &changes.files {
-            println!("\t{}: {what}", label(*c));
+            crate::outln!("\t{}: {what}", label(*c));
         }
     }
     if !ui::confirm("Proceed?") {
         return Err(Error::Aborted);
     }
     rollback(&env.ctx, &project, chosen.commit)?;
-    println!("OK");
+    crate::outln!("OK");
     Ok(0)
 }

@@ -1,11 +1,15 @@
 //! Plain domain types (serde, no I/O).
 
+pub mod activity;
 pub mod annotation;
 pub mod image;
 pub mod person;
+pub mod plan;
 pub mod project;
 
+pub use activity::{Activity, Entity, Generation, ParameterValue, SoftwareAgent, Usage};
 pub use annotation::Annotation;
 pub use image::ImageObject;
 pub use person::Person;
+pub use plan::{CommandParameter, ParameterKind, Plan, Stream};
 pub use project::{Project, TemplateMetadata};

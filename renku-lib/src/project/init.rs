@@ -204,24 +204,11 @@ fn init_in(
     }
     crate::template::apply::apply(&mut tx, &rendered, &plan)?;
 
-    // Project configuration: the template's renku.ini plus the data directory.
-    let config_path = path.join(crate::config::LOCAL_CONFIG);
-    let mut config = crate::config::IniDoc::load(&config_path)?;
-    if let Some(rendered_ini) = rendered
-        .files
-        .iter()
-        .find(|(p, _)| p == crate::config::LOCAL_CONFIG)
-    {
-        let from_template = crate::config::IniDoc::parse(
-            &String::from_utf8_lossy(&rendered_ini.1),
-            "template renku.ini",
-        )?;
-        config.merge(&from_template);
-    }
+    // Project configuration: the template's renku.ini (as rendered) plus the data directory.
     if opts.datadir.is_some() {
+        let config_path = path.join(crate::config::LOCAL_CONFIG);
+        let mut config = crate::config::IniDoc::load(&config_path)?;
         config.set("renku", "data_directory", &datadir);
-    }
-    if !config.is_empty() {
         tx.write_file(crate::config::LOCAL_CONFIG, config.render().as_bytes())?;
     }
     let keep = format!("{datadir}/.gitkeep");

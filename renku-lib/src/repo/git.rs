@@ -132,7 +132,8 @@ impl Git {
             Default::default(),
         )
         .map_err(git_err("cannot read the index"))?;
-        let mut pushed = false;
+        // Lookups use binary search, so new entries are appended only after all lookups.
+        let mut new_entries = Vec::new();
         for path in paths {
             let abs = self.root.join(path);
             let rela: &BStr = path.as_bytes().as_bstr();
@@ -181,16 +182,7 @@ impl Git {
                             entry.id = id;
                             entry.mode = mode;
                         }
-                        Err(_) => {
-                            index.dangerously_push_entry(
-                                stat,
-                                id,
-                                gix::index::entry::Flags::empty(),
-                                mode,
-                                rela,
-                            );
-                            pushed = true;
-                        }
+                        Err(_) => new_entries.push((stat, id, mode, rela.to_owned())),
                     }
                 }
                 Ok(_) => return Err(Error::Git(format!("cannot commit {path}: not a file"))),
@@ -203,7 +195,16 @@ impl Git {
                 Err(e) => return Err(Error::io(format!("Cannot stat {path}"), e)),
             }
         }
-        if pushed {
+        if !new_entries.is_empty() {
+            for (stat, id, mode, path) in &new_entries {
+                index.dangerously_push_entry(
+                    *stat,
+                    *id,
+                    gix::index::entry::Flags::empty(),
+                    *mode,
+                    path.as_ref(),
+                );
+            }
             index.sort_entries();
         }
         index.remove_tree();
@@ -256,6 +257,59 @@ impl Git {
         Ok(parent_tree == prepared.tree)
     }
 
+    /// The git object id the file or directory at `rel` would have: a blob id for files and
+    /// symlinks, the tree id (of everything in it but `.git`) for directories. Nothing is
+    /// written to the object database.
+    pub fn hash_path(&self, rel: &str) -> Result<ObjectId> {
+        let abs = self.root.join(rel);
+        let meta = std::fs::symlink_metadata(&abs).io_context(|| format!("Cannot stat {rel}"))?;
+        if !meta.is_dir() {
+            return hash_file(&self.repo, &abs, &meta);
+        }
+        let mut editor = self
+            .repo
+            .edit_tree(ObjectId::empty_tree(self.repo.object_hash()))
+            .map_err(git_err("cannot edit tree"))?;
+        let mut stack = vec![abs.clone()];
+        while let Some(dir) = stack.pop() {
+            for entry in
+                std::fs::read_dir(&dir).io_context(|| format!("Cannot list {}", dir.display()))?
+            {
+                let entry = entry.io_context(|| format!("Cannot list {}", dir.display()))?;
+                let path = entry.path();
+                if entry.file_name() == ".git" {
+                    continue;
+                }
+                let meta = std::fs::symlink_metadata(&path)
+                    .io_context(|| format!("Cannot stat {}", path.display()))?;
+                if meta.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let id = hash_file(&self.repo, &path, &meta)?;
+                let kind = if meta.file_type().is_symlink() {
+                    EntryKind::Link
+                } else if is_executable(&meta) {
+                    EntryKind::BlobExecutable
+                } else {
+                    EntryKind::Blob
+                };
+                let inner = path
+                    .strip_prefix(&abs)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                editor
+                    .upsert(inner.as_str(), kind, id)
+                    .map_err(git_err("cannot edit tree"))?;
+            }
+        }
+        Ok(editor
+            .write()
+            .map_err(git_err("cannot write tree"))?
+            .detach())
+    }
+
     /// Blob ids of all files under `prefix` (a directory, `/`-separated) in commit `id`.
     pub fn files_under(&self, id: ObjectId, prefix: &str) -> Result<BTreeMap<String, ObjectId>> {
         let tree = self
@@ -287,6 +341,20 @@ impl Git {
         }
         Ok(out)
     }
+}
+
+fn hash_file(repo: &gix::Repository, abs: &Path, meta: &std::fs::Metadata) -> Result<ObjectId> {
+    let bytes = if meta.file_type().is_symlink() {
+        std::fs::read_link(abs)
+            .io_context(|| format!("Cannot read link {}", abs.display()))?
+            .to_string_lossy()
+            .into_owned()
+            .into_bytes()
+    } else {
+        std::fs::read(abs).io_context(|| format!("Cannot read {}", abs.display()))?
+    };
+    gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &bytes)
+        .map_err(|e| Error::git("cannot hash", e))
 }
 
 #[cfg(unix)]

@@ -49,6 +49,9 @@ struct Journal {
     entries: Vec<JournalEntry>,
     created_dirs: Vec<String>,
     index_backup: IndexBackup,
+    /// When the transaction started (seconds since the Unix epoch).
+    #[serde(default)]
+    started: u64,
 }
 
 /// What [`Transaction::commit`] did.
@@ -66,6 +69,7 @@ pub struct Transaction {
     dir: PathBuf,
     journal: Journal,
     finished: bool,
+    staged: Vec<String>,
     _lock: ProjectLock,
 }
 
@@ -93,12 +97,14 @@ impl Transaction {
             entries: Vec::new(),
             created_dirs: Vec::new(),
             index_backup: IndexBackup::NotTaken,
+            started: unix_now(),
         };
         let tx = Transaction {
             root: root.to_path_buf(),
             dir,
             journal,
             finished: false,
+            staged: Vec::new(),
             _lock: lock,
         };
         tx.save_journal()?;
@@ -200,6 +206,17 @@ impl Transaction {
         self.write_file(rel, &bytes)
     }
 
+    /// Includes `rel`, written by someone else (the command `renku run` records), in the
+    /// commit. Its content is not backed up: a rollback leaves the file as it was left, and
+    /// only the index is restored.
+    pub fn stage_path(&mut self, rel: &str) -> Result<()> {
+        validate_relative(rel)?;
+        if !self.staged.iter().any(|p| p == rel) {
+            self.staged.push(rel.to_string());
+        }
+        Ok(())
+    }
+
     /// Removes the file at `rel` as part of the transaction (no error if it does not exist).
     pub fn remove_file(&mut self, rel: &str) -> Result<()> {
         self.journal_path(rel)?;
@@ -241,7 +258,12 @@ impl Transaction {
                 "HEAD changed while the command ran; nothing was committed.".into(),
             ));
         }
-        let paths = self.touched_paths();
+        let mut paths = self.touched_paths();
+        for p in &self.staged {
+            if !paths.contains(p) {
+                paths.push(p.clone());
+            }
+        }
         let mut prepared = git.prepare_commit(&paths)?;
         if git.is_empty_change(&prepared)? {
             return Err(Error::NothingToCommit);
@@ -419,6 +441,50 @@ fn recover_locked(root: &Path, dir: &Path) -> Result<Recovery> {
             Recovery::Discarded(journal.id.clone())
         }
     };
+    remove_stale_git_locks(root, journal.started)?;
     std::fs::remove_dir_all(dir).io_context(|| format!("Cannot remove {}", dir.display()))?;
     Ok(outcome)
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Removes the git lock files (`index.lock`, `HEAD.lock`, the branch's `.lock`) a killed
+/// transaction left behind: those created since it started. Older ones belong to someone else.
+fn remove_stale_git_locks(root: &Path, started: u64) -> Result<()> {
+    let git_dir = super::git_dir(root)?;
+    let mut candidates = vec![
+        git_dir.join("index.lock"),
+        git_dir.join("HEAD.lock"),
+        git_dir.join("packed-refs.lock"),
+    ];
+    if let Ok(head) = std::fs::read_to_string(git_dir.join("HEAD")) {
+        if let Some(reference) = head.trim().strip_prefix("ref: ") {
+            candidates.push(git_dir.join(format!("{reference}.lock")));
+        }
+    }
+    for lock in candidates {
+        let Ok(meta) = std::fs::metadata(&lock) else {
+            continue;
+        };
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        if modified + 1 >= started {
+            tracing::warn!(
+                "removing {} left by the interrupted transaction",
+                lock.display()
+            );
+            std::fs::remove_file(&lock)
+                .io_context(|| format!("Cannot remove {}", lock.display()))?;
+        }
+    }
+    Ok(())
 }

@@ -32,6 +32,18 @@ pub struct IndexEntry {
     pub removed: bool,
     /// Size of the record file, to notice replaced files.
     pub len: u64,
+    /// Plans: the plan's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Activities: the id of the plan they executed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
+    /// Activities: paths used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used: Vec<String>,
+    /// Activities: paths generated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated: Vec<String>,
 }
 
 /// The index of all records in the store.
@@ -61,6 +73,30 @@ struct Summary {
     removed: bool,
     kind: Kind,
     version_id: String,
+    #[serde(default)]
+    data: SummaryData,
+}
+
+#[derive(Deserialize, Default)]
+struct SummaryData {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    plan_id: Option<String>,
+    #[serde(default)]
+    usages: Vec<SummaryUse>,
+    #[serde(default)]
+    generations: Vec<SummaryUse>,
+}
+
+#[derive(Deserialize)]
+struct SummaryUse {
+    entity: SummaryEntity,
+}
+
+#[derive(Deserialize)]
+struct SummaryEntity {
+    path: String,
 }
 
 impl StoreIndex {
@@ -131,6 +167,24 @@ impl StoreIndex {
                         date: summary.date,
                         removed: summary.removed,
                         len: *len,
+                        name: if kind == Kind::Plan {
+                            summary.data.name
+                        } else {
+                            None
+                        },
+                        plan_id: summary.data.plan_id,
+                        used: summary
+                            .data
+                            .usages
+                            .into_iter()
+                            .map(|u| u.entity.path)
+                            .collect(),
+                        generated: summary
+                            .data
+                            .generations
+                            .into_iter()
+                            .map(|g| g.entity.path)
+                            .collect(),
                     },
                 );
                 stats.read += 1;
@@ -143,6 +197,7 @@ impl StoreIndex {
     /// Writes the index to the cache directory atomically.
     pub fn save(&self, store: &Store) -> Result<()> {
         let dir = store.root().join(CACHE_DIR);
+        crate::util::ensure_ignored_dir(&dir)?;
         let bytes = serde_json::to_vec(self)
             .map_err(|e| crate::Error::Store(format!("cannot encode cache: {e}")))?;
         crate::util::write_atomic(&dir.join(INDEX_FILE), &bytes, None)

@@ -12,16 +12,22 @@ use crate::{Error, Result};
 pub enum Kind {
     /// Project metadata (one lineage per project).
     Project,
+    /// Plans (one lineage per plan name history).
+    Plan,
+    /// Activities (one version each).
+    Activity,
 }
 
 impl Kind {
     /// All kinds, in a fixed order.
-    pub const ALL: &'static [Kind] = &[Kind::Project];
+    pub const ALL: &'static [Kind] = &[Kind::Project, Kind::Plan, Kind::Activity];
 
     /// Name of the kind's directory under `.renku/store/`.
     pub fn dir_name(self) -> &'static str {
         match self {
             Kind::Project => "project",
+            Kind::Plan => "plan",
+            Kind::Activity => "activity",
         }
     }
 

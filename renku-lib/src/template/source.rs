@@ -68,6 +68,19 @@ impl TemplateSource {
             return Self::bundled();
         };
         let local = Path::new(source);
+        // Local sources are recorded as absolute paths so that later updates find them from
+        // any directory.
+        let absolute;
+        let source = if local.exists() {
+            absolute = std::fs::canonicalize(local)
+                .io_context(|| format!("Cannot resolve {}", local.display()))?
+                .to_string_lossy()
+                .into_owned();
+            absolute.as_str()
+        } else {
+            source
+        };
+        let local = Path::new(source);
         if local.is_dir() && !local.join(".git").exists() {
             if reference.is_some() {
                 return Err(Error::Usage(format!(

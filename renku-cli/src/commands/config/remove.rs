@@ -24,6 +24,6 @@ pub fn run(env: &Env, args: RemoveArgs) -> Result<u8> {
         Some(env.project()?)
     };
     renku_lib::config::ops::remove(&env.ctx, project.as_ref(), &args.key, args.global)?;
-    println!("OK");
+    crate::outln!("OK");
     Ok(0)
 }

@@ -32,6 +32,6 @@ pub fn run(env: &Env, args: SetArgs) -> Result<u8> {
         &args.value,
         args.global,
     )?;
-    println!("OK");
+    crate::outln!("OK");
     Ok(0)
 }

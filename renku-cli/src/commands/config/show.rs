@@ -40,9 +40,9 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
     };
     let text = renku_lib::config::ops::show(project.as_ref(), args.key.as_deref(), scope)?;
     if args.key.is_some() {
-        println!("{text}");
+        crate::outln!("{text}");
     } else {
-        print!("{text}");
+        crate::out!("{text}");
     }
     Ok(0)
 }

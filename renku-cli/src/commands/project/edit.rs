@@ -57,9 +57,9 @@ pub fn run(env: &Env, args: EditArgs) -> Result<u8> {
     let project = env.project()?;
     let changed = edit(&env.ctx, &project, &changes)?;
     if changed.is_empty() {
-        println!("Nothing to update. Check available fields with `renku project edit --help`");
+        crate::outln!("Nothing to update. Check available fields with `renku project edit --help`");
     } else {
-        println!("Successfully updated: {}.", changed.join(", "));
+        crate::outln!("Successfully updated: {}.", changed.join(", "));
     }
     Ok(0)
 }

@@ -30,37 +30,37 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
         ShowFormat::Json => {
             let text = serde_json::to_string_pretty(&p)
                 .map_err(|e| renku_lib::Error::Failed(e.to_string()))?;
-            println!("{text}");
+            crate::outln!("{text}");
         }
         ShowFormat::Text => {
-            println!("Id: {}", p.id);
-            println!("Name: {}", p.name);
-            println!("Description: {}", p.description.as_deref().unwrap_or(""));
-            println!("Creator: {}", p.creator);
-            println!("Created: {}", p.date_created.to_rfc3339());
-            println!("Keywords: {}", p.keywords.join(", "));
-            println!("Renku Version: {}", p.agent_version);
+            crate::outln!("Id: {}", p.id);
+            crate::outln!("Name: {}", p.name);
+            crate::outln!("Description: {}", p.description.as_deref().unwrap_or(""));
+            crate::outln!("Creator: {}", p.creator);
+            crate::outln!("Created: {}", p.date_created.to_rfc3339());
+            crate::outln!("Keywords: {}", p.keywords.join(", "));
+            crate::outln!("Renku Version: {}", p.agent_version);
             match &p.template {
                 Some(t) => {
-                    println!(
+                    crate::outln!(
                         "Project Template: {} ({})",
                         t.id,
                         t.version.as_deref().unwrap_or("")
                     );
-                    println!(
+                    crate::outln!(
                         "SSH Supported: {}",
                         if t.ssh_supported { "True" } else { "False" }
                     );
                 }
-                None => println!("Project Template: "),
+                None => crate::outln!("Project Template: "),
             }
             if let Some(img) = &p.image {
-                println!("Image: {}", img.content_url);
+                crate::outln!("Image: {}", img.content_url);
             }
             if !p.annotations.is_empty() {
                 let bodies: Vec<&serde_json::Value> =
                     p.annotations.iter().map(|a| &a.body).collect();
-                println!(
+                crate::outln!(
                     "Annotations: {}",
                     serde_json::to_string(&bodies).unwrap_or_default()
                 );

@@ -43,6 +43,6 @@ pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
     } else {
         crate::ui::table(&["index", "id"], &rows, &[true, false])
     };
-    print!("{text}");
+    crate::out!("{text}");
     Ok(0)
 }

@@ -52,8 +52,8 @@ pub fn print_file_actions(files: &[PlannedFile], dry_run: bool) {
             (FileAction::Unchanged, _) => "Ignore unchanged file",
         };
         match &f.reason {
-            Some(r) => println!("{verb} {} ... ({r})", f.path),
-            None => println!("{verb} {} ...", f.path),
+            Some(r) => crate::outln!("{verb} {} ... ({r})", f.path),
+            None => crate::outln!("{verb} {} ...", f.path),
         }
     }
 }

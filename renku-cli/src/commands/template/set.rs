@@ -47,22 +47,22 @@ pub fn run(env: &Env, args: SetArgs) -> Result<u8> {
     };
     let report = set(&env.ctx, &project, &change)?;
     if args.dry_run {
-        println!("Id: {}", report.template_id);
-        println!(
+        crate::outln!("Id: {}", report.template_id);
+        crate::outln!(
             "Old Id: {}",
             report.old_template_id.as_deref().unwrap_or("")
         );
-        println!("Source: {}", report.source);
-        println!(
+        crate::outln!("Source: {}", report.source);
+        crate::outln!(
             "New reference: {}",
             report.reference.as_deref().unwrap_or("")
         );
-        println!("New version: {}", report.version.as_deref().unwrap_or(""));
-        println!("File changes:");
+        crate::outln!("New version: {}", report.version.as_deref().unwrap_or(""));
+        crate::outln!("File changes:");
     }
     super::print_file_actions(&report.files, args.dry_run);
     if !args.dry_run {
-        println!("OK");
+        crate::outln!("OK");
     }
     Ok(0)
 }

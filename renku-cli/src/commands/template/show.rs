@@ -42,14 +42,14 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
     let id = id.unwrap_or_default();
     let (src, _) = renku_lib::template::ops::list(source.as_deref(), reference.as_deref())?;
     let t = src.template(&id)?;
-    println!("Id: {}", t.id());
-    println!("Id aliases: {}", t.aliases.join(", "));
-    println!("Name: {}", t.name);
-    println!("Source: {}", src.source);
-    println!("Reference: {}", src.reference.as_deref().unwrap_or(""));
-    println!("Version: {}", src.version.as_deref().unwrap_or(""));
-    println!("Description: {}", t.description);
-    println!("Parameters:");
+    crate::outln!("Id: {}", t.id());
+    crate::outln!("Id aliases: {}", t.aliases.join(", "));
+    crate::outln!("Name: {}", t.name);
+    crate::outln!("Source: {}", src.source);
+    crate::outln!("Reference: {}", src.reference.as_deref().unwrap_or(""));
+    crate::outln!("Version: {}", src.version.as_deref().unwrap_or(""));
+    crate::outln!("Description: {}", t.description);
+    crate::outln!("Parameters:");
     for (name, var) in &t.variables {
         let mut extra = Vec::new();
         if let Some(k) = var.kind {
@@ -68,10 +68,10 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
                 renku_lib::template::manifest::value_to_text(d)
             ));
         }
-        println!("\t{name}: {} ({})", var.description, extra.join("; "));
+        crate::outln!("\t{name}: {} ({})", var.description, extra.join("; "));
     }
-    println!("Immutable files: {}", t.immutable_template_files.join(", "));
-    println!(
+    crate::outln!("Immutable files: {}", t.immutable_template_files.join(", "));
+    crate::outln!(
         "SSH Supported: {}",
         if t.ssh_supported { "True" } else { "False" }
     );

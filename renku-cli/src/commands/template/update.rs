@@ -28,12 +28,12 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
     };
     let report = update(&env.ctx, &project, &change)?;
     if report.up_to_date {
-        println!("Template is up-to-date");
+        crate::outln!("Template is up-to-date");
         return Ok(0);
     }
     super::print_file_actions(&report.files, args.dry_run);
     if !args.dry_run {
-        println!("OK");
+        crate::outln!("OK");
     }
     Ok(0)
 }

@@ -26,9 +26,9 @@ pub fn run(_env: &Env, args: ValidateArgs) -> Result<u8> {
         renku_lib::template::ops::validate(args.source.as_deref(), args.reference.as_deref())?;
     if args.json {
         let out = serde_json::json!({ "valid": problems.is_empty(), "errors": problems });
-        println!("{out}");
+        crate::outln!("{out}");
     } else if problems.is_empty() {
-        println!("OK");
+        crate::outln!("OK");
     } else {
         for p in &problems {
             crate::ui::error(p);

@@ -1,0 +1,431 @@
+//! Crash safety: mutating commands killed with SIGKILL at random moments leave the project
+//! either exactly as before the command or exactly as after it, once the next renku command
+//! (here `renku doctor`) has recovered the abandoned transaction.
+
+use std::collections::BTreeMap;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const TRIALS: usize = 60;
+/// Delays are drawn uniformly from `0 ..= DELAY_FACTOR × measured duration`.
+const DELAY_FACTOR: f64 = 1.3;
+const BASE_SEED: u64 = 0x5eed_c0de_2024_0001;
+
+/// splitmix64: a tiny deterministic PRNG, enough to spread kill delays.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Description,
+    Config,
+    Keywords,
+}
+
+impl Kind {
+    fn of_trial(n: usize) -> Kind {
+        [Kind::Description, Kind::Config, Kind::Keywords][n % 3]
+    }
+
+    /// The arguments of the command, with a value unique to `tag`.
+    fn args(self, tag: &str) -> Vec<String> {
+        let v: Vec<String> = match self {
+            Kind::Description => vec![
+                "project".into(),
+                "edit".into(),
+                "-d".into(),
+                format!("description {tag}"),
+            ],
+            Kind::Config => vec![
+                "config".into(),
+                "set".into(),
+                "section.key".into(),
+                format!("value{tag}"),
+            ],
+            Kind::Keywords => vec![
+                "project".into(),
+                "edit".into(),
+                "-k".into(),
+                format!("kw{tag}"),
+            ],
+        };
+        v
+    }
+}
+
+/// Trial outcome, relative to the commit point of the command.
+#[derive(Debug, Default)]
+struct Tally {
+    /// No commit; nothing had been journaled yet (or the journal was cleaned up already).
+    before_clean: usize,
+    /// No commit; a journal was left behind and rolled back by recovery.
+    before_rolled_back: usize,
+    /// Commit landed but the journal was still there (killed between commit and cleanup).
+    during: usize,
+    /// Commit landed and the command finished its cleanup (or exited normally).
+    after: usize,
+    /// Of all trials, how many processes exited on their own before the kill.
+    exited_normally: usize,
+}
+
+fn files_of(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            if rel == ".git" || rel == ".renku/cache" {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                files.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    files
+}
+
+fn all_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn commit_count(env: &TestEnv, root: &Path) -> usize {
+    env.git(root, &["rev-list", "--count", "HEAD"])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Checks that commit `id` is consistent with the command its message names; returns a
+/// description of the problem, if any.
+fn check_commit(env: &TestEnv, root: &Path, id: &str) -> Result<(), String> {
+    let subject = env.git(root, &["log", "-1", "--format=%s", id]);
+    let changes = env.git(
+        root,
+        &[
+            "diff-tree",
+            "--no-commit-id",
+            "--name-status",
+            "-r",
+            &format!("{id}~1"),
+            id,
+        ],
+    );
+    let lines: Vec<&str> = changes.lines().collect();
+    if subject.starts_with("renku project edit") {
+        let added_record = lines.iter().any(|l| {
+            l.starts_with("A\t.renku/store/project/") && l.ends_with(".json") && {
+                let path = &l[2..];
+                let blob = env.git(root, &["show", &format!("{id}:{path}")]);
+                serde_json::from_str::<serde_json::Value>(&blob).is_ok()
+            }
+        });
+        if !added_record {
+            return Err(format!(
+                "commit {id} ({}) adds no project record: {changes}",
+                subject.trim()
+            ));
+        }
+    } else if subject.starts_with("renku config set")
+        && !lines.iter().any(|l| l.ends_with("\t.renku/renku.ini"))
+    {
+        return Err(format!(
+            "commit {id} ({}) does not change .renku/renku.ini: {changes}",
+            subject.trim()
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the command of `kind` to completion and returns how long it took.
+fn timed_run(env: &TestEnv, root: &Path, kind: Kind, tag: &str) -> Duration {
+    let start = Instant::now();
+    let status = env
+        .renku_in(root)
+        .args(kind.args(tag))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    let took = start.elapsed();
+    assert!(status.success(), "uncontended run of {kind:?} failed");
+    took
+}
+
+#[test]
+fn sigkill_at_any_moment_leaves_before_or_after() {
+    let env = TestEnv::new();
+    let root = env.init_project("p");
+    let journal = root.join(".git/renku/transaction");
+
+    // Normal duration of each command, uncontended: the median of a few runs (the first run
+    // of each command is not counted, it may pay for cold caches). Delays are drawn from
+    // 0 to 1.3 times it, so that they cover the whole run time and a little beyond.
+    let mut duration: BTreeMap<&'static str, Duration> = BTreeMap::new();
+    for (name, kind) in [
+        ("description", Kind::Description),
+        ("config", Kind::Config),
+        ("keywords", Kind::Keywords),
+    ] {
+        timed_run(&env, &root, kind, "cold");
+        let mut runs: Vec<Duration> = (0..5)
+            .map(|i| timed_run(&env, &root, kind, &format!("warmup{i}")))
+            .collect();
+        runs.sort();
+        duration.insert(name, runs[runs.len() / 2]);
+    }
+    let duration_of = |kind: Kind| match kind {
+        Kind::Description => duration["description"],
+        Kind::Config => duration["config"],
+        Kind::Keywords => duration["keywords"],
+    };
+    eprintln!("measured durations: {duration:?}");
+
+    let mut tally = Tally::default();
+    let mut stale_locks: Vec<String> = Vec::new();
+    let mut count = commit_count(&env, &root);
+    for n in 0..TRIALS {
+        let kind = Kind::of_trial(n);
+        let args = kind.args(&n.to_string());
+        let seed = BASE_SEED ^ (n as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
+        let delay = duration_of(kind).mul_f64(DELAY_FACTOR * Rng::new(seed).unit());
+        let ctx = format!(
+            "trial {n}: `renku {}` killed after {delay:?} (seed {seed:#018x}, measured {:?})",
+            args.join(" "),
+            duration_of(kind)
+        );
+
+        let head_before = env.git(&root, &["rev-parse", "HEAD"]);
+        let files_before = files_of(&root);
+
+        let mut child = env
+            .renku_in(&root)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let exited = status.success();
+        assert!(
+            exited || status.signal() == Some(9),
+            "{ctx}: command neither succeeded nor was killed: {status:?}"
+        );
+        let journal_left = journal.exists();
+
+        // No half-written object: every file of the store parses as JSON.
+        for f in all_files_under(&root.join(".renku/store")) {
+            let bytes = std::fs::read(&f).unwrap();
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
+                "{ctx}: {} is not valid JSON:\n{}",
+                f.display(),
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+
+        // The next renku command recovers; doctor then finds nothing wrong.
+        let out = env.run_in(&root, &["doctor"]);
+        assert!(
+            out.status.success() && stdout(&out).contains("Everything seems to be ok."),
+            "{ctx}: doctor after the kill failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+            out.status.code(),
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(
+            !journal.exists(),
+            "{ctx}: the transaction journal is still there after recovery"
+        );
+
+        // The work tree matches HEAD exactly, with no stray files (ignored ones included,
+        // except the cache).
+        let status_out = env.git(&root, &["status", "--porcelain", "--untracked-files=all"]);
+        assert!(
+            status_out.is_empty(),
+            "{ctx}: work tree not clean after recovery:\n{status_out}"
+        );
+        let ignored = env.git(
+            &root,
+            &[
+                "status",
+                "--porcelain",
+                "--ignored",
+                "--untracked-files=all",
+            ],
+        );
+        let stray: Vec<&str> = ignored
+            .lines()
+            .filter(|l| !l.starts_with("!! .renku/cache/"))
+            .collect();
+        assert!(stray.is_empty(), "{ctx}: stray files: {stray:?}");
+
+        let new_count = commit_count(&env, &root);
+        let head_after = env.git(&root, &["rev-parse", "HEAD"]);
+        if new_count == count {
+            assert_eq!(
+                head_after, head_before,
+                "{ctx}: HEAD moved without a commit"
+            );
+            let files_after = files_of(&root);
+            assert!(
+                files_after == files_before,
+                "{ctx}: no commit, but the files changed: {:?}",
+                files_after
+                    .iter()
+                    .filter(|(k, v)| files_before.get(*k) != Some(*v))
+                    .map(|(k, _)| k)
+                    .chain(
+                        files_before
+                            .keys()
+                            .filter(|k| !files_after.contains_key(*k))
+                    )
+                    .collect::<Vec<_>>()
+            );
+            assert!(
+                !exited,
+                "{ctx}: the command succeeded but committed nothing"
+            );
+            if journal_left {
+                tally.before_rolled_back += 1;
+            } else {
+                tally.before_clean += 1;
+            }
+        } else {
+            assert_eq!(
+                new_count,
+                count + 1,
+                "{ctx}: more than one commit from one command"
+            );
+            let parent = env.git(&root, &["rev-parse", "HEAD~1"]);
+            assert_eq!(
+                parent, head_before,
+                "{ctx}: the new commit's parent is not the old HEAD"
+            );
+            let subject = env.git(&root, &["log", "-1", "--format=%s"]);
+            assert_eq!(
+                subject.trim(),
+                format!("renku {}", args.join(" ")),
+                "{ctx}: unexpected commit message"
+            );
+            if let Err(e) = check_commit(&env, &root, "HEAD") {
+                panic!("{ctx}: {e}");
+            }
+            if journal_left {
+                tally.during += 1;
+            } else {
+                tally.after += 1;
+            }
+        }
+        if exited {
+            tally.exited_normally += 1;
+        }
+        count = new_count;
+
+        // No leftover git lock files (`index.lock`, `refs/heads/main.lock`): git and renku
+        // refuse to write the index or move the branch while one exists, so every later
+        // mutating command would fail. Recorded (and removed, so that the remaining trials
+        // still test everything else) and asserted on at the end.
+        let locks: Vec<PathBuf> = all_files_under(&root.join(".git"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "lock"))
+            .collect();
+        if !locks.is_empty() {
+            let names: Vec<String> = locks
+                .iter()
+                .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
+                .collect();
+            let next = env.run_in(&root, &["config", "set", "section.probe", &format!("p{n}")]);
+            stale_locks.push(format!(
+                "{ctx}: left {names:?} behind (journal left: {journal_left}); doctor still \
+                 said ok; the next `renku config set` exited {:?}: {}",
+                next.status.code(),
+                stderr(&next).trim()
+            ));
+            for l in &locks {
+                std::fs::remove_file(l).unwrap();
+            }
+            count = commit_count(&env, &root);
+        }
+    }
+
+    eprintln!("crash trials: {TRIALS}, {tally:?}");
+
+    // Every commit of the history is consistent, and the repository is sound.
+    for id in env.git(&root, &["rev-list", "HEAD"]).lines() {
+        let is_root = !env
+            .git(&root, &["rev-list", "--parents", "-n", "1", id])
+            .trim()
+            .contains(' ');
+        if is_root {
+            continue; // the root commit (`renku init`)
+        }
+        if let Err(e) = check_commit(&env, &root, id) {
+            panic!("history: {e}");
+        }
+    }
+    env.git(&root, &["fsck", "--no-progress"]);
+    let out = env.run_in(&root, &["project", "edit", "-d", "after the crashes"]);
+    assert_success(&out);
+
+    assert!(
+        stale_locks.is_empty(),
+        "{} of {TRIALS} kills left a stale git lock file that recovery does not remove and \
+         `renku doctor` does not report; the project is then wedged for writes:\n{}",
+        stale_locks.len(),
+        stale_locks.join("\n")
+    );
+    let before = tally.before_clean + tally.before_rolled_back;
+    let committed = tally.during + tally.after;
+    assert_eq!(before + committed, TRIALS);
+    assert!(
+        before >= 1,
+        "no trial was killed before the commit point; kills did not hit the command mid-flight: {tally:?}"
+    );
+    assert!(
+        committed >= 1,
+        "no trial reached the commit point; the delay range is too short: {tally:?}"
+    );
+}
