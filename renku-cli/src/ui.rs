@@ -13,10 +13,10 @@ pub fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
             Ok(())
         }
     });
-    if let Err(e) = result.and_then(|_| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            std::process::exit(0);
-        }
+    if let Err(e) = result.and_then(|_| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
     }
 }
 

@@ -7,6 +7,9 @@ use crate::Result;
 use crate::repo::lock::ProjectLock;
 use crate::repo::transaction::Transaction;
 
+/// Callback told who holds the project lock while a command waits for it.
+pub type LockWaitNotice = Box<dyn Fn(Option<&str>)>;
+
 /// The invocation of one command.
 pub struct CommandContext {
     /// The command's arguments after the program name, as typed (recorded in commit messages).
@@ -14,7 +17,7 @@ pub struct CommandContext {
     /// Whether Git LFS may be used (`-S/--no-external-storage` turns it off).
     pub external_storage: bool,
     /// Called once when the project lock is busy, with a description of its holder.
-    pub on_lock_wait: Box<dyn Fn(Option<&str>)>,
+    pub on_lock_wait: LockWaitNotice,
 }
 
 impl CommandContext {

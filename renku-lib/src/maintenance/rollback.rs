@@ -140,7 +140,10 @@ pub fn preview(project: &ProjectDir, checkpoint: ObjectId) -> Result<RollbackPre
         if let Some(rest) = path.strip_prefix(&format!("{STORE_DIR}/")) {
             let mut parts = rest.split('/');
             let kind = parts.next().unwrap_or_default();
-            let id = parts.last().unwrap_or_default().trim_end_matches(".json");
+            let id = parts
+                .next_back()
+                .unwrap_or_default()
+                .trim_end_matches(".json");
             preview.metadata.push((format!("{kind}: {id}"), change));
         } else {
             preview.files.push((path.clone(), change));

@@ -64,12 +64,11 @@ pub fn edit(
         .as_deref()
         .map(Person::parse_strict)
         .transpose()?;
-    if let Some(image) = &edit.image {
-        if !(image.starts_with("http://") || image.starts_with("https://"))
-            && !std::path::Path::new(image).is_file()
-        {
-            return Err(Error::Parameter(format!("Image '{image}' does not exist.")));
-        }
+    if let Some(image) = &edit.image
+        && !(image.starts_with("http://") || image.starts_with("https://"))
+        && !std::path::Path::new(image).is_file()
+    {
+        return Err(Error::Parameter(format!("Image '{image}' does not exist.")));
     }
     let mut tx = ctx.begin_transaction(project.root())?;
     let store = project.store();
@@ -77,17 +76,17 @@ pub fn edit(
     let mut data = current.data.clone();
     let mut changed = Vec::new();
 
-    if let Some(c) = creator {
-        if data.creator != c {
-            data.creator = c;
-            changed.push("creator");
-        }
+    if let Some(c) = creator
+        && data.creator != c
+    {
+        data.creator = c;
+        changed.push("creator");
     }
-    if let Some(d) = &edit.description {
-        if data.description.as_deref() != Some(d.as_str()) {
-            data.description = Some(d.clone());
-            changed.push("description");
-        }
+    if let Some(d) = &edit.description
+        && data.description.as_deref() != Some(d.as_str())
+    {
+        data.description = Some(d.clone());
+        changed.push("description");
     }
     if let Some(k) = &edit.keywords {
         let mut kws: Vec<String> = Vec::new();
@@ -137,10 +136,10 @@ pub fn edit(
                 changed.push("custom_metadata");
             }
             UnsetField::Image if data.image.is_some() => {
-                if let Some(img) = &data.image {
-                    if img.content_url.starts_with(".renku/images/") {
-                        tx.remove_file(&img.content_url)?;
-                    }
+                if let Some(img) = &data.image
+                    && img.content_url.starts_with(".renku/images/")
+                {
+                    tx.remove_file(&img.content_url)?;
                 }
                 data.image = None;
                 changed.push("image");

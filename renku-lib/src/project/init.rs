@@ -136,10 +136,11 @@ fn init_in(
         ));
     }
     let datadir = validate_datadir(path, opts.datadir.as_deref())?;
-    if let Some(image) = &opts.image {
-        if !is_url(image) && !Path::new(image).is_file() {
-            return Err(Error::Parameter(format!("Image '{image}' does not exist.")));
-        }
+    if let Some(image) = &opts.image
+        && !is_url(image)
+        && !Path::new(image).is_file()
+    {
+        return Err(Error::Parameter(format!("Image '{image}' does not exist.")));
     }
     let name = match &opts.name {
         Some(n) if !n.trim().is_empty() => n.trim().to_string(),

@@ -10,10 +10,10 @@ use crate::repo::git::Git;
 /// The namespace of a project: the owner part of the `origin` remote URL, else the local part
 /// of the git user's e-mail (`jane@example.org` → `jane`).
 pub fn namespace(git: &Git, email: &str) -> String {
-    if let Some(url) = git.origin_url() {
-        if let Some(ns) = namespace_from_url(&url) {
-            return ns;
-        }
+    if let Some(url) = git.origin_url()
+        && let Some(ns) = namespace_from_url(&url)
+    {
+        return ns;
     }
     email.split('@').next().unwrap_or(email).to_string()
 }

@@ -462,10 +462,10 @@ fn remove_stale_git_locks(root: &Path, started: u64) -> Result<()> {
         git_dir.join("HEAD.lock"),
         git_dir.join("packed-refs.lock"),
     ];
-    if let Ok(head) = std::fs::read_to_string(git_dir.join("HEAD")) {
-        if let Some(reference) = head.trim().strip_prefix("ref: ") {
-            candidates.push(git_dir.join(format!("{reference}.lock")));
-        }
+    if let Ok(head) = std::fs::read_to_string(git_dir.join("HEAD"))
+        && let Some(reference) = head.trim().strip_prefix("ref: ")
+    {
+        candidates.push(git_dir.join(format!("{reference}.lock")));
     }
     for lock in candidates {
         let Ok(meta) = std::fs::metadata(&lock) else {

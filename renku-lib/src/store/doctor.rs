@@ -123,13 +123,12 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
                 Err(e) => problems.push(Problem::store(format!("{rel}: {e}"))),
                 _ => {}
             }
-            if kind == Kind::Project {
-                if let Err(e) = serde_json::from_value::<crate::model::Project>(record.data.clone())
-                {
-                    problems.push(Problem::store(format!(
-                        "{rel}: invalid project metadata: {e}"
-                    )));
-                }
+            if kind == Kind::Project
+                && let Err(e) = serde_json::from_value::<crate::model::Project>(record.data.clone())
+            {
+                problems.push(Problem::store(format!(
+                    "{rel}: invalid project metadata: {e}"
+                )));
             }
             records.insert(
                 (kind, version_id.to_string()),

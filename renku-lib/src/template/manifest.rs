@@ -159,11 +159,10 @@ impl Manifest {
                         t.id()
                     ));
                 }
-                if let (Some(default), Some(kind)) = (&spec.default_value, spec.kind) {
-                    if let Err(e) = convert_value(var, spec, &value_to_text(default)) {
-                        let _ = kind;
-                        problems.push(format!("Template '{}': default of {e}", t.id()));
-                    }
+                if let (Some(default), Some(_)) = (&spec.default_value, spec.kind)
+                    && let Err(e) = convert_value(var, spec, &value_to_text(default))
+                {
+                    problems.push(format!("Template '{}': default of {e}", t.id()));
                 }
             }
         }
