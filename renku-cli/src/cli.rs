@@ -62,6 +62,13 @@ pub enum Command {
     /// List, show, set and update project templates.
     #[command(subcommand)]
     Template(commands::template::TemplateCommand),
+    /// Run a command and record it as a plan and an activity.
+    Run(commands::run::RunArgs),
+    /// Show the history of recorded work.
+    Log(commands::log::LogArgs),
+    /// Work with the project's plans.
+    #[command(subcommand)]
+    Workflow(commands::workflow::WorkflowCommand),
     /// Roll the project back to the state after an earlier renku command.
     Rollback(commands::rollback::RollbackArgs),
     /// Remove the metadata cache and scratch files (they are rebuilt when needed).

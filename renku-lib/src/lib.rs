@@ -18,6 +18,7 @@ pub mod repo;
 pub mod store;
 pub mod template;
 pub mod util;
+pub mod workflow;
 
 pub use error::{Error, Result};
 

@@ -6,9 +6,12 @@ pub mod config;
 pub mod doctor;
 pub mod gc;
 pub mod init;
+pub mod log;
 pub mod project;
 pub mod rollback;
+pub mod run;
 pub mod template;
+pub mod workflow;
 
 use std::path::PathBuf;
 
@@ -81,6 +84,9 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Config(cmd) => config::run(&env, cmd),
         Command::Project(cmd) => project::run(&env, cmd),
         Command::Template(cmd) => template::run(&env, cmd),
+        Command::Run(args) => run::run(&env, args),
+        Command::Log(args) => log::run(&env, args),
+        Command::Workflow(cmd) => workflow::run(&env, cmd),
         Command::Rollback(args) => rollback::run(&env, args),
         Command::Gc(args) => gc::run(&env, args),
         Command::Doctor(args) => doctor::run(&env, args),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Annotation, Person};
 
 /// A standard stream a command parameter is connected to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stream {
     /// Standard input.

@@ -1,0 +1,107 @@
+//! Human-readable descriptions of plans and activities (`workflow show`, `run --verbose`,
+//! `renku log`).
+
+use crate::model::{Activity, CommandParameter, ParameterKind, Plan};
+
+/// The `workflow show` view of a plan.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("Id: {}\nName: {}\n", plan.id, plan.name));
+    if let Some(d) = &plan.description {
+        s.push_str(&format!("{d}\n"));
+    }
+    let creators: Vec<String> = plan.creators.iter().map(|c| c.full_identity()).collect();
+    s.push_str(&format!("Creators: {}\n", creators.join(", ")));
+    if !plan.keywords.is_empty() {
+        s.push_str(&format!("Keywords: {}\n", plan.keywords.join(", ")));
+    }
+    s.push_str(&format!("Command: {}\n", plan.full_command()));
+    let codes: Vec<String> = plan.success_codes.iter().map(i32::to_string).collect();
+    s.push_str(&format!("Success Codes: {}\n", codes.join(", ")));
+    if !plan.annotations.is_empty() {
+        let bodies: Vec<&serde_json::Value> = plan.annotations.iter().map(|a| &a.body).collect();
+        s.push_str(&format!(
+            "Annotations: {}\n",
+            serde_json::to_string(&bodies).unwrap_or_default()
+        ));
+    }
+    for (kind, header) in [
+        (ParameterKind::Input, "Inputs"),
+        (ParameterKind::Output, "Outputs"),
+        (ParameterKind::Parameter, "Parameters"),
+    ] {
+        let params: Vec<&CommandParameter> = plan.of_kind(kind).collect();
+        if params.is_empty() {
+            continue;
+        }
+        s.push_str(&format!("{header}:\n"));
+        for p in params {
+            s.push_str(&format!("\t- {}:\n", p.name));
+            if let Some(d) = &p.description {
+                s.push_str(&format!("\t\t{d}\n"));
+            }
+            s.push_str(&format!("\t\tDefault Value: {}\n", p.value_text()));
+            if let Some(pos) = p.position {
+                s.push_str(&format!("\t\tPosition: {pos}\n"));
+            }
+            if let Some(prefix) = &p.prefix {
+                s.push_str(&format!("\t\tPrefix: {prefix}\n"));
+            }
+            if let Some(stream) = p.mapped_to {
+                s.push_str(&format!("\t\tMapped To: {}\n", stream.as_str()));
+            }
+        }
+    }
+    s
+}
+
+/// The detailed `renku log` entry of an activity.
+pub fn activity_text(activity: &Activity, plan: Option<&Plan>) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("Activity {}\n", activity.id));
+    s.push_str(&format!(
+        "Start Time: {}\n",
+        activity.started_at_time.to_rfc3339()
+    ));
+    s.push_str(&format!(
+        "End Time: {}\n",
+        activity.ended_at_time.to_rfc3339()
+    ));
+    s.push_str(&format!("User: {}\n", activity.person.full_identity()));
+    s.push_str(&format!("Renku Version: {}\n", activity.agent.name));
+    s.push_str("Plan:\n");
+    s.push_str(&format!("\tId: {}\n", activity.plan_id));
+    if let Some(p) = plan {
+        s.push_str(&format!("\tName: {}\n", p.name));
+        s.push_str(&format!("Command: {}\n", p.full_command()));
+        for (kind, header) in [
+            (ParameterKind::Input, "Inputs"),
+            (ParameterKind::Output, "Outputs"),
+            (ParameterKind::Parameter, "Parameters"),
+        ] {
+            let values: Vec<(String, String)> = p
+                .of_kind(kind)
+                .map(|param| {
+                    let value = activity
+                        .parameters
+                        .iter()
+                        .find(|v| v.parameter_id == param.id)
+                        .map(|v| match &v.value {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        })
+                        .unwrap_or_else(|| param.value_text());
+                    (param.name.clone(), value)
+                })
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("{header}:\n"));
+            for (n, v) in values {
+                s.push_str(&format!("\t{n}: {v}\n"));
+            }
+        }
+    }
+    s
+}

@@ -1,0 +1,8 @@
+//! Recording work: `renku run` (argument classification, input and output detection) and
+//! the plan and activity queries behind `renku workflow` and `renku log`.
+
+pub mod arguments;
+pub mod describe;
+pub mod log;
+pub mod query;
+pub mod run;
