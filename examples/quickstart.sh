@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds renku and walks through a first project: init, metadata, configuration, checks,
-# and rolling back a change. Usage: examples/quickstart.sh [DIR]  (default: a temp directory)
+# Builds renku and walks through a first project: init, metadata, configuration, recording
+# a command, the log, checks, and rolling back changes. Usage: examples/quickstart.sh [DIR]  (default: a temp directory)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/renku-target}"
@@ -26,9 +26,12 @@ step project show
 step project edit -k demo -k quickstart
 step config set lfs_threshold 1mb
 step config show
+printf '\n$ renku run wc -l README.md > lines.txt\n'; "$renku" run wc -l README.md > lines.txt
+step workflow ls
+step log
 step doctor
 printf '\n$ git log --oneline\n'; git log --oneline
-printf '\nRolling back to the state after "renku init" (checkpoint 2):\n'
+printf '\nRolling back to the state after "renku project edit" (checkpoint 2):\n'
 printf '2\ny\n' | "$renku" rollback
 step project show
 printf '\nThe project is in %s\n' "$work/my-project"
