@@ -45,13 +45,15 @@ enum Kind {
 }
 
 impl Kind {
+    const ALL: [Kind; 3] = [Kind::Description, Kind::Config, Kind::Keywords];
+
     fn of_trial(n: usize) -> Kind {
-        [Kind::Description, Kind::Config, Kind::Keywords][n % 3]
+        Kind::ALL[n % 3]
     }
 
     /// The arguments of the command, with a value unique to `tag`.
     fn args(self, tag: &str) -> Vec<String> {
-        let v: Vec<String> = match self {
+        match self {
             Kind::Description => vec![
                 "project".into(),
                 "edit".into(),
@@ -70,8 +72,7 @@ impl Kind {
                 "-k".into(),
                 format!("kw{tag}"),
             ],
-        };
-        v
+        }
     }
 }
 
@@ -198,41 +199,49 @@ fn sigkill_at_any_moment_leaves_before_or_after() {
     let root = env.init_project("p");
     let journal = root.join(".git/renku/transaction");
 
-    // Normal duration of each command, uncontended: the median of a few runs (the first run
-    // of each command is not counted, it may pay for cold caches). Delays are drawn from
-    // 0 to 1.3 times it, so that they cover the whole run time and a little beyond.
-    let mut duration: BTreeMap<&'static str, Duration> = BTreeMap::new();
-    for (name, kind) in [
-        ("description", Kind::Description),
-        ("config", Kind::Config),
-        ("keywords", Kind::Keywords),
-    ] {
-        timed_run(&env, &root, kind, "cold");
-        let mut runs: Vec<Duration> = (0..5)
-            .map(|i| timed_run(&env, &root, kind, &format!("warmup{i}")))
-            .collect();
-        runs.sort();
-        duration.insert(name, runs[runs.len() / 2]);
-    }
-    let duration_of = |kind: Kind| match kind {
-        Kind::Description => duration["description"],
-        Kind::Config => duration["config"],
-        Kind::Keywords => duration["keywords"],
+    // Normal duration of each command, uncontended: the median of the last few runs (the
+    // first run of each command is not counted, it may pay for cold caches). Delays are drawn
+    // from 0 to 1.3 times it, so that they cover the whole run time and a little beyond. The
+    // estimate is refreshed every few trials, so that a change in the machine's load during
+    // the test does not push all kills to one side of the commit point.
+    let mut samples: [Vec<Duration>; 3] = Default::default();
+    let measure = |samples: &mut [Vec<Duration>; 3], runs: usize, tag: &str| {
+        for kind in Kind::ALL {
+            for i in 0..runs {
+                let took = timed_run(&env, &root, kind, &format!("{tag}{i}"));
+                samples[kind as usize].push(took);
+            }
+        }
     };
-    eprintln!("measured durations: {duration:?}");
+    let estimate = |samples: &[Vec<Duration>; 3], kind: Kind| {
+        let all = &samples[kind as usize];
+        let mut last: Vec<Duration> = all[all.len().saturating_sub(5)..].to_vec();
+        last.sort();
+        last[last.len() / 2]
+    };
+    for kind in Kind::ALL {
+        timed_run(&env, &root, kind, "cold");
+    }
+    measure(&mut samples, 5, "warmup");
+    eprintln!("measured durations: {samples:?}");
 
     let mut tally = Tally::default();
     let mut stale_locks: Vec<String> = Vec::new();
     let mut count = commit_count(&env, &root);
     for n in 0..TRIALS {
+        if n > 0 && n % 15 == 0 {
+            measure(&mut samples, 1, &format!("remeasure{n}-"));
+            count = commit_count(&env, &root);
+        }
         let kind = Kind::of_trial(n);
+        let expected = estimate(&samples, kind);
         let args = kind.args(&n.to_string());
         let seed = BASE_SEED ^ (n as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
-        let delay = duration_of(kind).mul_f64(DELAY_FACTOR * Rng::new(seed).unit());
+        let delay = expected.mul_f64(DELAY_FACTOR * Rng::new(seed).unit());
         let ctx = format!(
             "trial {n}: `renku {}` killed after {delay:?} (seed {seed:#018x}, measured {:?})",
             args.join(" "),
-            duration_of(kind)
+            expected
         );
 
         let head_before = env.git(&root, &["rev-parse", "HEAD"]);
@@ -392,6 +401,10 @@ fn sigkill_at_any_moment_leaves_before_or_after() {
     }
 
     eprintln!("crash trials: {TRIALS}, {tally:?}");
+    eprintln!(
+        "final duration estimates: {:?}",
+        Kind::ALL.map(|k| estimate(&samples, k))
+    );
 
     // Every commit of the history is consistent, and the repository is sound.
     for id in env.git(&root, &["rev-list", "HEAD"]).lines() {

@@ -11,4 +11,5 @@ mod init;
 mod lock;
 mod maintenance;
 mod project;
+mod run;
 mod template;

@@ -50,14 +50,36 @@ pub struct Change {
 
 /// Lists staged, modified, deleted and untracked (not ignored) paths, sorted.
 pub fn changes(git: &Git) -> Result<Vec<Change>> {
+    changes_matching(git, true, Vec::new())
+}
+
+/// Like [`changes`], restricted by git pathspecs (e.g. `:(exclude).renku/store`); with
+/// `staged = false` the comparison of HEAD with the index is skipped.
+pub fn changes_matching(
+    git: &Git,
+    staged: bool,
+    pathspecs: Vec<gix::bstr::BString>,
+) -> Result<Vec<Change>> {
     let repo = git.repo();
     let status = repo
         .status(gix::progress::Discard)
         .map_err(|e| Error::git("cannot compute status", e))?
         .untracked_files(gix::status::UntrackedFiles::Files);
-    let iter = status
-        .into_iter(Vec::new())
-        .map_err(|e| Error::git("cannot compute status", e))?;
+    let iter: Box<dyn Iterator<Item = std::result::Result<gix::status::Item, gix::Error>>> =
+        if staged {
+            Box::new(
+                status
+                    .into_iter(pathspecs)
+                    .map_err(|e| Error::git("cannot compute status", e))?,
+            )
+        } else {
+            Box::new(
+                status
+                    .into_index_worktree_iter(pathspecs)
+                    .map_err(|e| Error::git("cannot compute status", e))?
+                    .map(|r| r.map(gix::status::Item::IndexWorktree)),
+            )
+        };
     let mut out = Vec::new();
     for item in iter {
         let item = item.map_err(|e| Error::git("cannot compute status", e))?;
@@ -136,11 +158,16 @@ impl Fingerprint {
     }
 }
 
-/// Takes a [`Fingerprint`] of the work tree. Only files that differ from the index are read.
+/// Takes a [`Fingerprint`] of the work tree. Only files that differ from the index are read;
+/// the metadata store (written only by renku itself) is not looked at.
 pub fn fingerprint(git: &Git) -> Result<Fingerprint> {
     let head = git.head_id()?;
     let mut dirty = BTreeMap::new();
-    for change in changes(git)? {
+    let exclude = vec![gix::bstr::BString::from(format!(
+        ":(exclude){}",
+        crate::store::STORE_DIR
+    ))];
+    for change in changes_matching(git, false, exclude)? {
         if change.kind == ChangeKind::Staged {
             // Staged content is compared through the work tree state below when it differs.
             continue;

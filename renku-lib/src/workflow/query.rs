@@ -100,46 +100,95 @@ pub fn plan_by_version_id(store: &Store, index: &StoreIndex, plan_id: &str) -> R
     Err(Error::Store(format!("plan {plan_id} not found")))
 }
 
+/// Activities indexed by the paths they generated, for upstream walks.
+struct GeneratedBy<'a> {
+    by_path: std::collections::BTreeMap<&'a str, Vec<usize>>,
+    used: Vec<&'a Vec<String>>,
+}
+
+impl<'a> GeneratedBy<'a> {
+    fn new(index: &'a StoreIndex) -> Self {
+        let mut by_path: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
+        let mut used = Vec::new();
+        if let Some(entries) = index.entries.get(&Kind::Activity) {
+            for e in entries.values().filter(|e| !e.removed) {
+                for g in &e.generated {
+                    by_path.entry(g.as_str()).or_default().push(used.len());
+                }
+                used.push(&e.used);
+            }
+        }
+        GeneratedBy { by_path, used }
+    }
+
+    /// Activities that generated `path`, a directory containing it, or something inside it.
+    fn producers(&self, path: &str) -> BTreeSet<usize> {
+        let mut out = BTreeSet::new();
+        if let Some(v) = self.by_path.get(path) {
+            out.extend(v);
+        }
+        let mut ancestor = path;
+        while let Some((parent, _)) = ancestor.rsplit_once('/') {
+            if let Some(v) = self.by_path.get(parent) {
+                out.extend(v);
+            }
+            ancestor = parent;
+        }
+        let prefix = format!("{path}/");
+        for (_, v) in self
+            .by_path
+            .range(prefix.as_str()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+        {
+            out.extend(v);
+        }
+        out
+    }
+}
+
 fn overlaps(a: &str, b: &str) -> bool {
-    a == b || a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/"))
+    a == b
+        || (a.len() > b.len() && a.starts_with(b) && a.as_bytes()[b.len()] == b'/')
+        || (b.len() > a.len() && b.starts_with(a) && b.as_bytes()[a.len()] == b'/')
 }
 
 /// If recording an activity that uses `inputs` and generates `outputs` would close a cycle
 /// (an output feeds, through recorded activities, one of the inputs), the cycle's paths.
+/// Walks upstream from the inputs once; each activity is visited at most once.
 pub fn find_cycle(
     index: &StoreIndex,
     inputs: &[String],
     outputs: &[String],
 ) -> Option<Vec<String>> {
-    let activities: Vec<(&Vec<String>, &Vec<String>)> = index
-        .entries
-        .get(&Kind::Activity)
-        .map(|e| {
-            e.values()
-                .filter(|e| !e.removed)
-                .map(|e| (&e.used, &e.generated))
-                .collect()
-        })
-        .unwrap_or_default();
-    // Walk upstream from the inputs: whoever generated a path, and what they used.
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    let mut stack: Vec<(String, Vec<String>)> = inputs
-        .iter()
-        .map(|i| (i.clone(), vec![i.clone()]))
-        .collect();
-    while let Some((path, trail)) = stack.pop() {
+    let graph = GeneratedBy::new(index);
+    // Each path reached remembers the path it was reached from, to report the cycle.
+    let mut reached_from: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut seen_activities: BTreeSet<usize> = BTreeSet::new();
+    let mut stack: Vec<String> = Vec::new();
+    for i in inputs {
+        if reached_from.insert(i.clone(), None).is_none() {
+            stack.push(i.clone());
+        }
+    }
+    while let Some(path) = stack.pop() {
         if outputs.iter().any(|o| overlaps(o, &path)) {
+            let mut trail = vec![path.clone()];
+            let mut cur = path;
+            while let Some(Some(prev)) = reached_from.get(&cur) {
+                trail.push(prev.clone());
+                cur = prev.clone();
+            }
+            trail.reverse();
             return Some(trail);
         }
-        if !seen.insert(path.clone()) {
-            continue;
-        }
-        for (used, generated) in &activities {
-            if generated.iter().any(|g| overlaps(g, &path)) {
-                for u in used.iter() {
-                    let mut t = trail.clone();
-                    t.push(u.clone());
-                    stack.push((u.clone(), t));
+        for activity in graph.producers(&path) {
+            if !seen_activities.insert(activity) {
+                continue;
+            }
+            for u in graph.used[activity].iter() {
+                if !reached_from.contains_key(u) {
+                    reached_from.insert(u.clone(), Some(path.clone()));
+                    stack.push(u.clone());
                 }
             }
         }
@@ -190,4 +239,76 @@ pub fn plan_by_name_or_id(
     Ok(find_plan(&store, &index, name_or_id)?
         .map(|r| r.data)
         .filter(|p| p.date_removed.is_none()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::cache::IndexEntry;
+
+    fn activity(used: &[&str], generated: &[&str]) -> IndexEntry {
+        IndexEntry {
+            object_id: crate::util::new_hex_id(),
+            derived_from: None,
+            date: crate::util::now(),
+            removed: false,
+            len: 1,
+            name: None,
+            plan_id: None,
+            used: used.iter().map(|s| s.to_string()).collect(),
+            generated: generated.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn index(activities: Vec<IndexEntry>) -> StoreIndex {
+        let mut idx = StoreIndex::default();
+        let entries = idx.entries.entry(Kind::Activity).or_default();
+        for a in activities {
+            entries.insert(crate::util::new_hex_id(), a);
+        }
+        idx
+    }
+
+    fn v(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn detects_direct_and_transitive_cycles() {
+        let idx = index(vec![activity(&["a"], &["b"]), activity(&["b"], &["c"])]);
+        assert_eq!(
+            find_cycle(&idx, &v(&["b"]), &v(&["a"])),
+            Some(v(&["b", "a"]))
+        );
+        assert_eq!(
+            find_cycle(&idx, &v(&["c"]), &v(&["a"])),
+            Some(v(&["c", "b", "a"]))
+        );
+        assert_eq!(find_cycle(&idx, &v(&["c"]), &v(&["d"])), None);
+    }
+
+    #[test]
+    fn directories_overlap_their_contents() {
+        let idx = index(vec![activity(&["in/x.txt"], &["out"])]);
+        assert!(find_cycle(&idx, &v(&["out/part.txt"]), &v(&["in"])).is_some());
+        assert!(find_cycle(&idx, &v(&["outside.txt"]), &v(&["in"])).is_none());
+        assert!(!overlaps("out", "outer"));
+        assert!(overlaps("out", "out/a"));
+    }
+
+    #[test]
+    fn long_chains_are_walked_once() {
+        let n = 2000;
+        let acts: Vec<IndexEntry> = (0..n)
+            .map(|i| {
+                activity(
+                    &[format!("s{i}").as_str()],
+                    &[format!("s{}", i + 1).as_str()],
+                )
+            })
+            .collect();
+        let idx = index(acts);
+        assert!(find_cycle(&idx, &v(&[format!("s{n}").as_str()]), &v(&["s0"])).is_some());
+        assert!(find_cycle(&idx, &v(&[format!("s{n}").as_str()]), &v(&["t"])).is_none());
+    }
 }
