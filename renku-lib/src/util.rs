@@ -73,6 +73,15 @@ pub fn now() -> chrono::DateTime<chrono::FixedOffset> {
 
 use chrono::Offset;
 
+/// The current local time with its UTC offset, to the microsecond (for activity times, which
+/// order the log).
+pub fn now_precise() -> chrono::DateTime<chrono::FixedOffset> {
+    use chrono::{SubsecRound, TimeZone};
+    let local = chrono::Local::now().trunc_subsecs(6);
+    let fixed: chrono::FixedOffset = local.offset().fix();
+    fixed.from_utc_datetime(&local.naive_utc())
+}
+
 /// Turns arbitrary text into a slug following renku's rules: whitespace becomes `_`, the
 /// text is reduced to ASCII (NFKD), every character outside `[A-Za-z0-9_.-]` becomes `_`,
 /// runs of `._-` collapse to their first character, leading and trailing `._-` are stripped,

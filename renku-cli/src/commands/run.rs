@@ -97,6 +97,12 @@ pub fn run(env: &Env, args: RunArgs) -> Result<u8> {
     if env.global.verbose > 0 && !stderr_redirected {
         eprint!("{}", renku_lib::workflow::describe::plan_text(&report.plan));
     }
+    if !report.committed_inputs.is_empty() && !stderr_redirected {
+        ui::info(&format!(
+            "These inputs were not committed yet and were committed with the run:\n\t{}",
+            report.committed_inputs.join("\n\t")
+        ));
+    }
     if !report.left_alone.is_empty() && !stderr_redirected {
         ui::info(&format!(
             "These changes existed before the command and were not recorded:\n\t{}",

@@ -12,7 +12,13 @@ const MAX_LEN: usize = 65_000;
 /// `renku-transaction: <id>`.
 pub fn for_command(argv: &[String], transaction_id: &str) -> String {
     let words: Vec<String> = std::iter::once("renku".to_string())
-        .chain(argv.iter().map(|a| strip_credentials(a)))
+        .chain(argv.iter().flat_map(|a| {
+            strip_credentials(a)
+                .split(' ')
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        }))
+        .filter(|w| !w.is_empty())
         .collect();
     let mut body = wrap(&words);
     if body.len() > MAX_LEN {

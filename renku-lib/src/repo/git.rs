@@ -257,9 +257,9 @@ impl Git {
         Ok(parent_tree == prepared.tree)
     }
 
-    /// The git object id the file or directory at `rel` would have: a blob id for files and
-    /// symlinks, the tree id (of everything in it but `.git`) for directories. Nothing is
-    /// written to the object database.
+    /// The git object id the file or directory at `rel` has: a blob id for files and
+    /// symlinks, the tree id (of everything in it but `.git`) for directories. For
+    /// directories the blobs and trees are written to the object database.
     pub fn hash_path(&self, rel: &str) -> Result<ObjectId> {
         let abs = self.root.join(rel);
         let meta = std::fs::symlink_metadata(&abs).io_context(|| format!("Cannot stat {rel}"))?;
@@ -286,7 +286,7 @@ impl Git {
                     stack.push(path);
                     continue;
                 }
-                let id = hash_file(&self.repo, &path, &meta)?;
+                let id = write_file_blob(&self.repo, &path, &meta)?;
                 let kind = if meta.file_type().is_symlink() {
                     EntryKind::Link
                 } else if is_executable(&meta) {
@@ -341,6 +341,27 @@ impl Git {
         }
         Ok(out)
     }
+}
+
+/// Writes the blob of a file (or symlink target) to the object database and returns its id.
+fn write_file_blob(
+    repo: &gix::Repository,
+    abs: &Path,
+    meta: &std::fs::Metadata,
+) -> Result<ObjectId> {
+    let bytes = if meta.file_type().is_symlink() {
+        std::fs::read_link(abs)
+            .io_context(|| format!("Cannot read link {}", abs.display()))?
+            .to_string_lossy()
+            .into_owned()
+            .into_bytes()
+    } else {
+        std::fs::read(abs).io_context(|| format!("Cannot read {}", abs.display()))?
+    };
+    Ok(repo
+        .write_blob(&bytes)
+        .map_err(|e| Error::git("cannot write blob", e))?
+        .detach())
 }
 
 fn hash_file(repo: &gix::Repository, abs: &Path, meta: &std::fs::Metadata) -> Result<ObjectId> {

@@ -65,6 +65,8 @@ pub struct RunReport {
     pub activity: Activity,
     /// Changes that existed before the command and were not recorded.
     pub left_alone: Vec<String>,
+    /// Inputs git did not have yet, committed with the run so the recorded content exists.
+    pub committed_inputs: Vec<String>,
 }
 
 /// The files the standard streams of this process are redirected to or from, when they are
@@ -134,6 +136,11 @@ pub fn validate_plan_name(name: &str) -> Result<()> {
         return Ok(());
     }
     let hint = crate::util::slugify(name, false).replace('.', "_");
+    if hint.len() < 2 {
+        return Err(Error::Parameter(format!(
+            "Invalid name: '{name}' (Hint: a name has at least two characters: letters, digits, '-' or '_')."
+        )));
+    }
     Err(Error::Parameter(format!(
         "Invalid name: '{name}' (Hint: '{hint}' is valid)."
     )))
@@ -276,6 +283,23 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     let git = project.git()?;
     let mut tx = ctx.begin_transaction(&root)?;
     let before = fingerprint(&git)?;
+    let staged_before = staged_paths(&git)?;
+    // Inputs are hashed before the command runs: it may change or delete them.
+    let mut pre_hashes: BTreeMap<String, String> = BTreeMap::new();
+    let known_paths = classified
+        .iter()
+        .filter_map(|a| a.path.clone())
+        .chain(
+            explicit_inputs
+                .iter()
+                .filter_map(|i| resolve_explicit(&i.value)),
+        )
+        .chain(streams.get(&Stream::Stdin).cloned());
+    for rel in known_paths {
+        if !rel.is_empty() && root.join(&rel).exists() && !pre_hashes.contains_key(&rel) {
+            pre_hashes.insert(rel.clone(), git.hash_path(&rel)?.to_string());
+        }
+    }
     let indirect_dir = indirect_dir(&root)?;
     for f in ["inputs.yml", "outputs.yml", "parameters.yml"] {
         let _ = std::fs::remove_file(indirect_dir.join(f));
@@ -288,7 +312,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         .collect();
 
     // Execute.
-    let started = crate::util::now();
+    let started = crate::util::now_precise();
     let argv: Vec<String> = opts.command.clone();
     let status = Command::new(&argv[0]).args(&argv[1..]).current_dir(&cwd).status().map_err(|e| {
         match e.kind() {
@@ -299,7 +323,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             _ => Error::Command(format!("Cannot execute command '{}': {e}", argv[0])),
         }
     })?;
-    let ended = crate::util::now();
+    let ended = crate::util::now_precise();
     let success_codes: Vec<i32> = if opts.success_codes.is_empty() {
         vec![0]
     } else {
@@ -310,9 +334,16 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     };
     match status.code() {
         Some(code) if success_codes.contains(&code) => {}
-        Some(code) => {
+        Some(code) if opts.success_codes.is_empty() => {
             return Err(Error::Command(format!(
                 "Command returned non-zero exit status {code}."
+            )));
+        }
+        Some(code) => {
+            let expected: Vec<String> = success_codes.iter().map(i32::to_string).collect();
+            return Err(Error::Command(format!(
+                "Command returned {code} exit status, but it expects {}",
+                expected.join(", ")
             )));
         }
         None => {
@@ -330,12 +361,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         .filter(|p| matches!(after.dirty.get(p), Some(FileState::Present(_))))
         .filter(|p| !p.starts_with(".renku/") && p != ".gitignore" && p != ".gitattributes")
         .collect();
-    let left_alone: Vec<String> = before
-        .dirty
-        .keys()
-        .filter(|p| !changed.contains(p))
-        .cloned()
-        .collect();
+    let stream_targets: BTreeSet<&String> = streams.values().collect();
 
     // Indirect inputs/outputs/parameters written by the program.
     let indirect_inputs = read_indirect(&indirect_dir.join("inputs.yml"), "Inputs")?;
@@ -578,27 +604,37 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         )?);
         input_paths.push(rel);
     }
-    // Stream mappings.
+    // Stream mappings, positioned after the arguments.
+    let mut next_position = classified.iter().map(|a| a.position).max().unwrap_or(0) + 1;
     if let Some(rel) = streams.get(&Stream::Stdin)
         && (!opts.no_input_detection
             || explicit_inputs
                 .iter()
                 .any(|i| resolve_explicit(&i.value).as_deref() == Some(rel)))
     {
+        let name = explicit_inputs
+            .iter()
+            .find(|i| resolve_explicit(&i.value).as_deref() == Some(rel))
+            .and_then(|i| i.name.clone());
         params.push(make(
             ParameterKind::Input,
-            None,
+            name,
             serde_json::json!(rel),
-            None,
+            Some(next_position),
             None,
             Some(Stream::Stdin),
             false,
         )?);
+        next_position += 1;
         input_paths.push(rel.clone());
     }
     for s in [Stream::Stdout, Stream::Stderr] {
         if let Some(rel) = streams.get(&s) {
-            if !changed.contains(rel) && !explicit_out_paths.contains_key(rel) {
+            // The shell created or truncated the file before renku started, so it counts as
+            // written by the command when it differs from the index now.
+            let written = changed.contains(rel)
+                || matches!(after.dirty.get(rel), Some(FileState::Present(_)));
+            if !written && !explicit_out_paths.contains_key(rel) {
                 if opts.no_output_detection {
                     continue;
                 }
@@ -611,11 +647,12 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
                 ParameterKind::Output,
                 explicit_out_paths.get(rel).cloned().flatten(),
                 serde_json::json!(rel),
-                None,
+                Some(next_position),
                 None,
                 Some(s),
                 false,
             )?);
+            next_position += 1;
             output_paths.push(rel.clone());
         }
     }
@@ -703,8 +740,8 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             .collect(),
         keywords: opts.keywords.clone(),
         creators: creators.clone(),
-        date_created: started,
-        date_modified: started,
+        date_created: crate::util::now(),
+        date_modified: crate::util::now(),
         date_removed: None,
         derived_from: None,
         annotations: Vec::new(),
@@ -717,8 +754,11 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
 
     // The activity: what was used and generated, at which content.
     let activity_id = Activity::new_id();
-    let entity = |rel: &str| -> Result<Entity> {
-        let checksum = git.hash_path(rel)?;
+    let entity = |rel: &str, before_run: bool| -> Result<Entity> {
+        let checksum = match pre_hashes.get(rel) {
+            Some(h) if before_run => h.clone(),
+            _ => git.hash_path(rel)?.to_string(),
+        };
         Ok(Entity::new(
             rel,
             &checksum.to_string(),
@@ -733,7 +773,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         }
         usages.push(Usage {
             id: format!("{activity_id}/usages/{}", crate::util::new_hex_id()),
-            entity: entity(&rel)?,
+            entity: entity(&rel, true)?,
         });
     }
     let mut generations = Vec::new();
@@ -747,7 +787,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         }
         generations.push(Generation {
             id: format!("{activity_id}/generations/{}", crate::util::new_hex_id()),
-            entity: entity(&rel)?,
+            entity: entity(&rel, false)?,
         });
     }
     let (user_name, user_email) = git.identity()?;
@@ -774,7 +814,25 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             .collect(),
     };
 
-    // Commit: the changed files inside the outputs, and the metadata.
+    // Commit: the changed files inside the outputs, inputs whose content git does not have yet
+    // (so that the recorded checksums exist in history), and the metadata.
+    let mut committed_inputs = Vec::new();
+    for (path, state) in &before.dirty {
+        let FileState::Present(_) = state else {
+            continue;
+        };
+        if input_paths
+            .iter()
+            .any(|i| path == i || path.starts_with(&format!("{i}/")))
+            && !output_paths
+                .iter()
+                .any(|o| path == o || path.starts_with(&format!("{o}/")))
+            && root.join(path).is_file()
+        {
+            tx.stage_path(path)?;
+            committed_inputs.push(path.clone());
+        }
+    }
     for path in &changed {
         if output_paths
             .iter()
@@ -788,6 +846,22 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             tx.stage_path(o)?;
         }
     }
+    let left_alone: Vec<String> = before
+        .dirty
+        .keys()
+        .chain(staged_before.iter())
+        .filter(|p| {
+            !changed.contains(p)
+                && !committed_inputs.contains(p)
+                && !stream_targets.contains(p)
+                && !output_paths
+                    .iter()
+                    .any(|o| *p == o || p.starts_with(&format!("{o}/")))
+        })
+        .cloned()
+        .collect::<BTreeSet<String>>()
+        .into_iter()
+        .collect();
     let plan_record = Record::new(Kind::Plan, plan.id.clone(), tx.id(), plan.clone());
     store.put(&mut tx, &plan_record)?;
     let activity_record = Record::new(
@@ -802,7 +876,20 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         plan,
         activity,
         left_alone,
+        committed_inputs,
     })
+}
+
+/// Paths staged in the index that differ from HEAD.
+fn staged_paths(git: &crate::repo::git::Git) -> Result<Vec<String>> {
+    if git.head_id()?.is_none() {
+        return Ok(Vec::new());
+    }
+    Ok(crate::repo::status::changes(git)?
+        .into_iter()
+        .filter(|c| c.kind == crate::repo::status::ChangeKind::Staged)
+        .map(|c| c.path)
+        .collect())
 }
 
 fn value_text(v: &serde_json::Value) -> String {
