@@ -442,3 +442,149 @@ fn sigkill_at_any_moment_leaves_before_or_after() {
         "no trial reached the commit point; the delay range is too short: {tally:?}"
     );
 }
+
+/// `renku run` killed at any moment: the run is either not recorded at all (HEAD unchanged,
+/// no metadata; at most the command's own output file is left in the work tree, as when the
+/// command itself fails) or fully recorded (one commit with the output, the plan and the
+/// activity).
+#[test]
+fn renku_run_killed_at_any_moment_is_unrecorded_or_fully_recorded() {
+    const RUN_TRIALS: usize = 60;
+    let env = TestEnv::new();
+    let root = env.init_project("p");
+    std::fs::write(root.join("in.txt"), "input\n").unwrap();
+    env.git(&root, &["add", "in.txt"]);
+    env.git(&root, &["commit", "-q", "-m", "input"]);
+    let journal = root.join(".git/renku/transaction");
+    let args_for = |tag: &str| -> Vec<String> {
+        vec![
+            "run".into(),
+            "cp".into(),
+            "in.txt".into(),
+            format!("out-{tag}.txt"),
+        ]
+    };
+
+    // Normal duration: median of 5 uncontended runs.
+    let mut durations = Vec::new();
+    for i in 0..5 {
+        let start = Instant::now();
+        let out = env
+            .renku_in(&root)
+            .args(args_for(&format!("warm{i}")))
+            .output()
+            .unwrap();
+        durations.push(start.elapsed());
+        assert_success(&out);
+    }
+    durations.sort();
+    let expected = durations[2];
+
+    let (mut unrecorded, mut recorded) = (0usize, 0usize);
+    for n in 0..RUN_TRIALS {
+        let tag = format!("t{n}");
+        let output = format!("out-{tag}.txt");
+        let args = args_for(&tag);
+        let seed = BASE_SEED ^ 0xabcd ^ (n as u64).wrapping_mul(0x2545_f491_4f6c_dd1d);
+        let delay = expected.mul_f64(DELAY_FACTOR * Rng::new(seed).unit());
+        let ctx = format!(
+            "run trial {n}: killed after {delay:?} (seed {seed:#018x}, measured {expected:?})"
+        );
+        let head_before = env.git(&root, &["rev-parse", "HEAD"]);
+        let count = commit_count(&env, &root);
+
+        let mut child = env
+            .renku_in(&root)
+            .args(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+
+        for f in all_files_under(&root.join(".renku/store")) {
+            let bytes = std::fs::read(&f).unwrap();
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
+                "{ctx}: {} is half-written",
+                f.display()
+            );
+        }
+        let out = env.run_in(&root, &["doctor"]);
+        assert!(
+            out.status.success() && stdout(&out).contains("Everything seems to be ok."),
+            "{ctx}: doctor failed\nstdout:\n{}\nstderr:\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(!journal.exists(), "{ctx}: journal left after recovery");
+        let locks: Vec<PathBuf> = all_files_under(&root.join(".git"))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "lock"))
+            .collect();
+        assert!(locks.is_empty(), "{ctx}: stale git locks {locks:?}");
+
+        let status = env.git(&root, &["status", "--porcelain", "--untracked-files=all"]);
+        let new_count = commit_count(&env, &root);
+        if new_count == count {
+            assert_eq!(
+                env.git(&root, &["rev-parse", "HEAD"]),
+                head_before,
+                "{ctx}: HEAD moved"
+            );
+            // Only the command's own output may be left over; no metadata.
+            for line in status.lines() {
+                assert_eq!(
+                    line,
+                    format!("?? {output}"),
+                    "{ctx}: unexpected change after an unrecorded run:\n{status}"
+                );
+            }
+            let _ = std::fs::remove_file(root.join(&output));
+            unrecorded += 1;
+        } else {
+            assert_eq!(new_count, count + 1, "{ctx}: more than one commit");
+            assert!(
+                status.is_empty(),
+                "{ctx}: work tree not clean after a recorded run:\n{status}"
+            );
+            let subject = env.git(&root, &["log", "-1", "--format=%s"]);
+            assert_eq!(subject.trim(), format!("renku {}", args.join(" ")), "{ctx}");
+            let files = env.git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+            let files: Vec<&str> = files.lines().collect();
+            assert!(
+                files.contains(&output.as_str()),
+                "{ctx}: output not committed: {files:?}"
+            );
+            assert_eq!(
+                files
+                    .iter()
+                    .filter(|f| f.starts_with(".renku/store/plan/"))
+                    .count(),
+                1,
+                "{ctx}: {files:?}"
+            );
+            assert_eq!(
+                files
+                    .iter()
+                    .filter(|f| f.starts_with(".renku/store/activity/"))
+                    .count(),
+                1,
+                "{ctx}: {files:?}"
+            );
+            recorded += 1;
+        }
+    }
+    eprintln!("run crash trials: {RUN_TRIALS}, unrecorded {unrecorded}, recorded {recorded}");
+    assert!(
+        unrecorded >= 1 && recorded >= 1,
+        "kills did not hit both sides of the commit point"
+    );
+    env.git(&root, &["fsck", "--no-progress"]);
+    let out = env.run_in(&root, &["workflow", "ls", "--format", "json"]);
+    assert_success(&out);
+    let plans: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plans.len(), recorded + 5, "every recorded run has its plan");
+}
