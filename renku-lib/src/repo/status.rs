@@ -104,6 +104,37 @@ pub fn changes_matching(
     Ok(out)
 }
 
+/// Paths whose staged content (index) differs from HEAD. Reads only the index and HEAD's
+/// trees, never the work tree.
+pub fn staged_paths(git: &Git) -> Result<Vec<String>> {
+    let repo = git.repo();
+    let Some(head) = git.head_id()? else {
+        return Ok(Vec::new());
+    };
+    let tree = repo
+        .find_commit(head)
+        .map_err(|e| Error::git("cannot read HEAD", e))?
+        .tree_id()
+        .map_err(|e| Error::git("cannot read HEAD tree", e))?;
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| Error::git("cannot read the index", e))?;
+    let mut out = Vec::new();
+    repo.tree_index_status(
+        &tree,
+        &index,
+        None,
+        gix::status::tree_index::TrackRenames::Disabled,
+        |change, _, _| {
+            out.push(change.location().to_str_lossy().into_owned());
+            Ok(std::ops::ControlFlow::Continue(()))
+        },
+    )
+    .map_err(|e| Error::git("cannot compare the index with HEAD", e))?;
+    out.sort();
+    Ok(out)
+}
+
 /// Fails with [`Error::DirtyRepository`] when the work tree or index has changes.
 pub fn ensure_clean(git: &Git) -> Result<()> {
     let changes = changes(git)?;
@@ -158,32 +189,117 @@ impl Fingerprint {
     }
 }
 
+/// Directories a fingerprint never looks into for untracked files: renku's own metadata,
+/// written and committed only through transactions, and its caches.
+const FINGERPRINT_SKIPPED_DIRS: &[&str] = &[".renku/store", ".renku/cache", ".renku/tmp"];
+
+/// Collects untracked files during a directory walk, without entering the skipped directories.
+struct UntrackedFiles {
+    paths: Vec<String>,
+}
+
+impl gix::dir::walk::Delegate for UntrackedFiles {
+    fn emit(
+        &mut self,
+        entry: gix::dir::EntryRef<'_>,
+        _collapsed_directory_status: Option<gix::dir::entry::Status>,
+    ) -> gix::dir::walk::Action {
+        if entry.status == gix::dir::entry::Status::Untracked
+            && matches!(
+                entry.disk_kind,
+                Some(gix::dir::entry::Kind::File | gix::dir::entry::Kind::Symlink)
+            )
+        {
+            self.paths.push(entry.rela_path.to_str_lossy().into_owned());
+        }
+        std::ops::ControlFlow::Continue(())
+    }
+
+    fn can_recurse(
+        &mut self,
+        entry: gix::dir::EntryRef<'_>,
+        for_deletion: Option<gix::dir::walk::ForDeletionMode>,
+        worktree_root_is_repository: bool,
+    ) -> bool {
+        let path = entry.rela_path.as_ref();
+        if FINGERPRINT_SKIPPED_DIRS
+            .iter()
+            .any(|d| path == d.as_bytes())
+        {
+            return false;
+        }
+        entry.status.can_recurse(
+            entry.disk_kind,
+            entry.pathspec_match,
+            for_deletion,
+            worktree_root_is_repository,
+        )
+    }
+}
+
+/// Untracked, not ignored files outside renku's metadata directories.
+fn untracked_files(git: &Git) -> Result<Vec<String>> {
+    let repo = git.repo();
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| Error::git("cannot read the index", e))?;
+    let options = repo
+        .dirwalk_options()
+        .map_err(|e| Error::git("cannot walk the work tree", e))?
+        .emit_untracked(gix::dir::walk::EmissionMode::Matching)
+        .emit_tracked(false)
+        .emit_ignored(None);
+    let mut delegate = UntrackedFiles { paths: Vec::new() };
+    let interrupt = std::sync::atomic::AtomicBool::new(false);
+    repo.dirwalk(
+        &index,
+        Vec::<gix::bstr::BString>::new(),
+        &interrupt,
+        options,
+        &mut delegate,
+    )
+    .map_err(|e| Error::git("cannot walk the work tree", e))?;
+    Ok(delegate.paths)
+}
+
 /// Takes a [`Fingerprint`] of the work tree. Only files that differ from the index are read;
-/// the metadata store (written only by renku itself) is not looked at.
+/// renku's metadata store (written only by renku itself) is not looked at.
 pub fn fingerprint(git: &Git) -> Result<Fingerprint> {
     let head = git.head_id()?;
     let mut dirty = BTreeMap::new();
+    let repo = git.repo();
     let exclude = vec![gix::bstr::BString::from(format!(
         ":(exclude){}",
         crate::store::STORE_DIR
     ))];
-    for change in changes_matching(git, false, exclude)? {
-        if change.kind == ChangeKind::Staged {
-            // Staged content is compared through the work tree state below when it differs.
-            continue;
+    let status = repo
+        .status(gix::progress::Discard)
+        .map_err(|e| Error::git("cannot compute status", e))?
+        .untracked_files(gix::status::UntrackedFiles::None);
+    let mut candidates: Vec<String> = Vec::new();
+    for item in status
+        .into_index_worktree_iter(exclude)
+        .map_err(|e| Error::git("cannot compute status", e))?
+    {
+        let item = item.map_err(|e| Error::git("cannot compute status", e))?;
+        if item.summary().is_some() {
+            candidates.push(item.rela_path().to_str_lossy().into_owned());
         }
-        let abs = git.root().join(&change.path);
+    }
+    candidates.extend(untracked_files(git)?);
+    for path in candidates {
+        let abs = git.root().join(&path);
         let state = match std::fs::symlink_metadata(&abs) {
             Ok(meta) if meta.is_dir() => continue,
             Ok(meta) => {
                 let bytes = if meta.file_type().is_symlink() {
                     std::fs::read_link(&abs)
-                        .io_context(|| format!("Cannot read link {}", change.path))?
+                        .io_context(|| format!("Cannot read link {path}"))?
                         .to_string_lossy()
                         .into_owned()
                         .into_bytes()
                 } else {
-                    std::fs::read(&abs).io_context(|| format!("Cannot read {}", change.path))?
+                    std::fs::read(&abs).io_context(|| format!("Cannot read {path}"))?
                 };
                 let id = gix::objs::compute_hash(
                     git.repo().object_hash(),
@@ -195,7 +311,7 @@ pub fn fingerprint(git: &Git) -> Result<Fingerprint> {
             }
             Err(_) => FileState::Deleted,
         };
-        dirty.insert(change.path, state);
+        dirty.insert(path, state);
     }
     Ok(Fingerprint { head, dirty })
 }

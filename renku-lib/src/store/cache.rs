@@ -53,11 +53,36 @@ pub struct StoreIndex {
     pub version: u32,
     /// Entries by kind and version id.
     pub entries: BTreeMap<Kind, BTreeMap<String, IndexEntry>>,
+    /// Modification time (ns since the epoch) of each shard directory (`<kind>/<xx>`) when
+    /// it was last listed, for shards whose listing can be trusted later.
+    #[serde(default)]
+    pub shards: BTreeMap<String, u128>,
+}
+
+/// A shard directory whose modification time is this close to "now" may still change within
+/// the same timestamp tick, so it is listed again next time.
+const RACY_WINDOW_NS: u128 = 2_000_000_000;
+
+fn mtime_ns(meta: &std::fs::Metadata) -> Option<u128> {
+    meta.modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_nanos())
+}
+
+fn now_ns() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
 }
 
 /// What a refresh of the index did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RefreshStats {
+    /// Shard directories listed because they changed (or could not be trusted).
+    pub listed: usize,
     /// Records read from disk because the cache did not know them.
     pub read: usize,
     /// Cache entries dropped because their file is gone or changed.
@@ -105,7 +130,8 @@ impl StoreIndex {
     pub fn load_fresh(store: &Store) -> Result<StoreIndex> {
         let mut index = Self::load_cached(store).unwrap_or_default();
         let stats = index.refresh(store)?;
-        if stats.read > 0 || stats.dropped > 0 || index.version != CACHE_VERSION {
+        if stats.read > 0 || stats.dropped > 0 || stats.listed > 0 || index.version != CACHE_VERSION
+        {
             index.version = CACHE_VERSION;
             if let Err(e) = index.save(store) {
                 tracing::warn!("could not save the metadata cache: {e}");
@@ -127,69 +153,85 @@ impl StoreIndex {
     pub fn rebuild(store: &Store) -> Result<StoreIndex> {
         let mut index = StoreIndex {
             version: CACHE_VERSION,
-            entries: BTreeMap::new(),
+            ..Default::default()
         };
         index.refresh(store)?;
         index.save(store)?;
         Ok(index)
     }
 
-    /// Brings the index up to date with the files on disk.
+    /// Brings the index up to date with the files on disk. A shard directory whose
+    /// modification time has not changed since it was listed is not listed again (records are
+    /// immutable and only ever added or removed, which changes the directory's time).
     pub fn refresh(&mut self, store: &Store) -> Result<RefreshStats> {
         let mut stats = RefreshStats::default();
+        let now = now_ns();
+        let mut seen_shards: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         for &kind in Kind::ALL {
-            let on_disk = store.list_files(kind)?;
-            let entries = self.entries.entry(kind).or_default();
-            let before = entries.len();
-            entries.retain(|id, e| on_disk.get(id) == Some(&e.len));
-            stats.dropped += before - entries.len();
-            for (id, len) in &on_disk {
-                if entries.contains_key(id) {
+            let kind_dir = store.dir().join(kind.dir_name());
+            let shard_dirs = match std::fs::read_dir(&kind_dir) {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let entries = self.entries.entry(kind).or_default();
+                    stats.dropped += entries.len();
+                    entries.clear();
                     continue;
                 }
-                let rel = Store::record_path(kind, id);
-                let bytes = std::fs::read(store.root().join(&rel))
-                    .map_err(|e| crate::Error::io(format!("Cannot read {rel}"), e))?;
-                let summary: Summary = serde_json::from_slice(&bytes).map_err(|e| {
-                    crate::Error::Store(format!("{rel} is not a valid record: {e}"))
-                })?;
-                if summary.kind != kind || summary.version_id != *id {
-                    return Err(crate::Error::Store(format!(
-                        "{rel} holds {:?} version {} (expected {:?} version {id})",
-                        summary.kind, summary.version_id, kind
-                    )));
+                Err(e) => {
+                    return Err(crate::Error::io(
+                        format!("Cannot list {}", kind_dir.display()),
+                        e,
+                    ));
                 }
-                entries.insert(
-                    id.clone(),
-                    IndexEntry {
-                        object_id: summary.object_id,
-                        derived_from: summary.derived_from,
-                        date: summary.date,
-                        removed: summary.removed,
-                        len: *len,
-                        name: if kind == Kind::Plan {
-                            summary.data.name
-                        } else {
-                            None
-                        },
-                        plan_id: summary.data.plan_id,
-                        used: summary
-                            .data
-                            .usages
-                            .into_iter()
-                            .map(|u| u.entity.path)
-                            .collect(),
-                        generated: summary
-                            .data
-                            .generations
-                            .into_iter()
-                            .map(|g| g.entity.path)
-                            .collect(),
-                    },
-                );
-                stats.read += 1;
+            };
+            let mut present_shards = std::collections::BTreeSet::new();
+            for shard in shard_dirs {
+                let shard = shard.map_err(|e| {
+                    crate::Error::io(format!("Cannot list {}", kind_dir.display()), e)
+                })?;
+                let Ok(meta) = shard.metadata() else { continue };
+                if !meta.is_dir() {
+                    continue;
+                }
+                let name = shard.file_name().to_string_lossy().into_owned();
+                let key = format!("{}/{name}", kind.dir_name());
+                present_shards.insert(name.clone());
+                seen_shards.insert(key.clone());
+                let mtime = mtime_ns(&meta);
+                if let (Some(m), Some(cached)) = (mtime, self.shards.get(&key)) {
+                    if *cached == m {
+                        continue;
+                    }
+                }
+                let on_disk = store.list_shard(kind, &name)?;
+                let entries = self.entries.entry(kind).or_default();
+                let before = entries.len();
+                entries.retain(|id, e| !id.starts_with(&name) || on_disk.get(id) == Some(&e.len));
+                stats.dropped += before - entries.len();
+                for (id, len) in &on_disk {
+                    if entries.contains_key(id) {
+                        continue;
+                    }
+                    entries.insert(id.clone(), read_entry(store, kind, id, *len)?);
+                    stats.read += 1;
+                }
+                match mtime {
+                    Some(m) if now.saturating_sub(m) > RACY_WINDOW_NS => {
+                        self.shards.insert(key, m);
+                    }
+                    _ => {
+                        self.shards.remove(&key);
+                    }
+                }
+                // A changed shard must be saved even when nothing was read.
+                stats.listed += 1;
             }
+            let entries = self.entries.entry(kind).or_default();
+            let before = entries.len();
+            entries.retain(|id, _| present_shards.contains(id.get(..2).unwrap_or_default()));
+            stats.dropped += before - entries.len();
         }
+        self.shards.retain(|k, _| seen_shards.contains(k));
         self.entries.retain(|_, e| !e.is_empty());
         Ok(stats)
     }
@@ -233,5 +275,113 @@ impl StoreIndex {
     /// Number of records of `kind`.
     pub fn count(&self, kind: Kind) -> usize {
         self.entries.get(&kind).map_or(0, BTreeMap::len)
+    }
+}
+
+fn read_entry(store: &Store, kind: Kind, id: &str, len: u64) -> Result<IndexEntry> {
+    let rel = Store::record_path(kind, id);
+    let bytes = std::fs::read(store.root().join(&rel))
+        .map_err(|e| crate::Error::io(format!("Cannot read {rel}"), e))?;
+    let summary: Summary = serde_json::from_slice(&bytes)
+        .map_err(|e| crate::Error::Store(format!("{rel} is not a valid record: {e}")))?;
+    if summary.kind != kind || summary.version_id != id {
+        return Err(crate::Error::Store(format!(
+            "{rel} holds {:?} version {} (expected {:?} version {id})",
+            summary.kind, summary.version_id, kind
+        )));
+    }
+    Ok(IndexEntry {
+        object_id: summary.object_id,
+        derived_from: summary.derived_from,
+        date: summary.date,
+        removed: summary.removed,
+        len,
+        name: if kind == Kind::Plan {
+            summary.data.name
+        } else {
+            None
+        },
+        plan_id: summary.data.plan_id,
+        used: summary
+            .data
+            .usages
+            .into_iter()
+            .map(|u| u.entity.path)
+            .collect(),
+        generated: summary
+            .data
+            .generations
+            .into_iter()
+            .map(|g| g.entity.path)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Record, record};
+
+    fn write_record(root: &std::path::Path, id: &str) {
+        let mut r = Record::new(
+            Kind::Plan,
+            format!("/plans/{id}"),
+            "t",
+            serde_json::json!({"name": format!("p-{id}")}),
+        );
+        r.version_id = id.to_string();
+        let path = root.join(Store::record_path(Kind::Plan, id));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, record::encode(&r).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn refresh_picks_up_added_and_removed_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        write_record(dir.path(), "aa000000000000000000000000000001");
+        write_record(dir.path(), "bb000000000000000000000000000001");
+        let idx = StoreIndex::load_fresh(&store).unwrap();
+        assert_eq!(idx.count(Kind::Plan), 2);
+        assert_eq!(
+            idx.entries[&Kind::Plan]["aa000000000000000000000000000001"]
+                .name
+                .as_deref(),
+            Some("p-aa000000000000000000000000000001")
+        );
+
+        write_record(dir.path(), "aa000000000000000000000000000002");
+        std::fs::remove_file(dir.path().join(Store::record_path(
+            Kind::Plan,
+            "bb000000000000000000000000000001",
+        )))
+        .unwrap();
+        let idx = StoreIndex::load_fresh(&store).unwrap();
+        let ids: Vec<&String> = idx.entries[&Kind::Plan].keys().collect();
+        assert_eq!(
+            ids,
+            [
+                "aa000000000000000000000000000001",
+                "aa000000000000000000000000000002"
+            ]
+        );
+    }
+
+    #[test]
+    fn unchanged_trusted_shards_are_not_listed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path());
+        write_record(dir.path(), "cc000000000000000000000000000001");
+        let mut idx = StoreIndex::rebuild(&store).unwrap();
+        // Pretend the shard was listed long ago at its current time: trusted.
+        let meta = std::fs::metadata(dir.path().join(".renku/store/plan/cc")).unwrap();
+        idx.shards
+            .insert("plan/cc".into(), mtime_ns(&meta).unwrap());
+        let stats = idx.refresh(&store).unwrap();
+        assert_eq!(stats, RefreshStats::default());
+        // A different recorded time means the shard changed: it is listed again.
+        idx.shards.insert("plan/cc".into(), 1);
+        let stats = idx.refresh(&store).unwrap();
+        assert_eq!(stats.listed, 1);
     }
 }

@@ -194,7 +194,7 @@ pub fn check_cache(store: &Store) -> Result<Vec<Problem>> {
     };
     let mut fresh = StoreIndex {
         version: cached.version,
-        entries: BTreeMap::new(),
+        ..Default::default()
     };
     if let Err(e) = fresh.refresh(store) {
         return Ok(vec![Problem {

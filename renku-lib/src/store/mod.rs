@@ -101,6 +101,28 @@ impl Store {
         self.read(Kind::Project, &head)
     }
 
+    /// Lists `(version id, file size)` of the record files in one shard directory of `kind`.
+    pub fn list_shard(&self, kind: Kind, shard: &str) -> Result<BTreeMap<String, u64>> {
+        let dir = self.dir().join(kind.dir_name()).join(shard);
+        let mut out = BTreeMap::new();
+        let rd = match std::fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io(format!("Cannot list {}", dir.display()), e)),
+        };
+        for entry in rd {
+            let entry = entry.io_context(|| format!("Cannot list {}", dir.display()))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            out.insert(id.to_string(), len);
+        }
+        Ok(out)
+    }
+
     /// Lists `(version id, file size)` of every record file of `kind` on disk.
     pub fn list_files(&self, kind: Kind) -> Result<BTreeMap<String, u64>> {
         let mut out = BTreeMap::new();

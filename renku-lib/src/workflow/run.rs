@@ -283,7 +283,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     let git = project.git()?;
     let mut tx = ctx.begin_transaction(&root)?;
     let before = fingerprint(&git)?;
-    let staged_before = staged_paths(&git)?;
+    let staged_before = crate::repo::status::staged_paths(&git)?;
     // Inputs are hashed before the command runs: it may change or delete them.
     let mut pre_hashes: BTreeMap<String, String> = BTreeMap::new();
     let known_paths = classified
@@ -878,18 +878,6 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         left_alone,
         committed_inputs,
     })
-}
-
-/// Paths staged in the index that differ from HEAD.
-fn staged_paths(git: &crate::repo::git::Git) -> Result<Vec<String>> {
-    if git.head_id()?.is_none() {
-        return Ok(Vec::new());
-    }
-    Ok(crate::repo::status::changes(git)?
-        .into_iter()
-        .filter(|c| c.kind == crate::repo::status::ChangeKind::Staged)
-        .map(|c| c.path)
-        .collect())
 }
 
 fn value_text(v: &serde_json::Value) -> String {
