@@ -198,10 +198,10 @@ impl StoreIndex {
                 present_shards.insert(name.clone());
                 seen_shards.insert(key.clone());
                 let mtime = mtime_ns(&meta);
-                if let (Some(m), Some(cached)) = (mtime, self.shards.get(&key)) {
-                    if *cached == m {
-                        continue;
-                    }
+                if let (Some(m), Some(cached)) = (mtime, self.shards.get(&key))
+                    && *cached == m
+                {
+                    continue;
                 }
                 let on_disk = store.list_shard(kind, &name)?;
                 let entries = self.entries.entry(kind).or_default();
