@@ -343,21 +343,33 @@ impl Git {
     }
 }
 
+/// The content git stores for the file or symlink at `abs`: the file's bytes, or the link's
+/// target path.
+pub fn blob_content(abs: &Path, meta: &std::fs::Metadata) -> Result<Vec<u8>> {
+    if meta.file_type().is_symlink() {
+        Ok(std::fs::read_link(abs)
+            .io_context(|| format!("Cannot read link {}", abs.display()))?
+            .to_string_lossy()
+            .into_owned()
+            .into_bytes())
+    } else {
+        std::fs::read(abs).io_context(|| format!("Cannot read {}", abs.display()))
+    }
+}
+
+/// The git blob id of `bytes`.
+pub fn blob_id(repo: &gix::Repository, bytes: &[u8]) -> Result<ObjectId> {
+    gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, bytes)
+        .map_err(|e| Error::git("cannot hash", e))
+}
+
 /// Writes the blob of a file (or symlink target) to the object database and returns its id.
 fn write_file_blob(
     repo: &gix::Repository,
     abs: &Path,
     meta: &std::fs::Metadata,
 ) -> Result<ObjectId> {
-    let bytes = if meta.file_type().is_symlink() {
-        std::fs::read_link(abs)
-            .io_context(|| format!("Cannot read link {}", abs.display()))?
-            .to_string_lossy()
-            .into_owned()
-            .into_bytes()
-    } else {
-        std::fs::read(abs).io_context(|| format!("Cannot read {}", abs.display()))?
-    };
+    let bytes = blob_content(abs, meta)?;
     Ok(repo
         .write_blob(&bytes)
         .map_err(|e| Error::git("cannot write blob", e))?
@@ -365,17 +377,7 @@ fn write_file_blob(
 }
 
 fn hash_file(repo: &gix::Repository, abs: &Path, meta: &std::fs::Metadata) -> Result<ObjectId> {
-    let bytes = if meta.file_type().is_symlink() {
-        std::fs::read_link(abs)
-            .io_context(|| format!("Cannot read link {}", abs.display()))?
-            .to_string_lossy()
-            .into_owned()
-            .into_bytes()
-    } else {
-        std::fs::read(abs).io_context(|| format!("Cannot read {}", abs.display()))?
-    };
-    gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, &bytes)
-        .map_err(|e| Error::git("cannot hash", e))
+    blob_id(repo, &blob_content(abs, meta)?)
 }
 
 #[cfg(unix)]

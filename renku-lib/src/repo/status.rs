@@ -9,7 +9,6 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
 use super::git::Git;
-use crate::error::IoContext;
 use crate::{Error, Result};
 
 /// How a path differs from what git has recorded.
@@ -292,21 +291,7 @@ pub fn fingerprint(git: &Git) -> Result<Fingerprint> {
         let state = match std::fs::symlink_metadata(&abs) {
             Ok(meta) if meta.is_dir() => continue,
             Ok(meta) => {
-                let bytes = if meta.file_type().is_symlink() {
-                    std::fs::read_link(&abs)
-                        .io_context(|| format!("Cannot read link {path}"))?
-                        .to_string_lossy()
-                        .into_owned()
-                        .into_bytes()
-                } else {
-                    std::fs::read(&abs).io_context(|| format!("Cannot read {path}"))?
-                };
-                let id = gix::objs::compute_hash(
-                    git.repo().object_hash(),
-                    gix::objs::Kind::Blob,
-                    &bytes,
-                )
-                .map_err(|e| Error::git("cannot hash", e))?;
+                let id = super::git::blob_id(git.repo(), &super::git::blob_content(&abs, &meta)?)?;
                 FileState::Present(id)
             }
             Err(_) => FileState::Deleted,

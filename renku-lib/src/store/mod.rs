@@ -122,35 +122,4 @@ impl Store {
         }
         Ok(out)
     }
-
-    /// Lists `(version id, file size)` of every record file of `kind` on disk.
-    pub fn list_files(&self, kind: Kind) -> Result<BTreeMap<String, u64>> {
-        let mut out = BTreeMap::new();
-        let kind_dir = self.dir().join(kind.dir_name());
-        let shards = match std::fs::read_dir(&kind_dir) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-            Err(e) => return Err(Error::io(format!("Cannot list {}", kind_dir.display()), e)),
-        };
-        for shard in shards {
-            let shard = shard.io_context(|| format!("Cannot list {}", kind_dir.display()))?;
-            if !shard.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                continue;
-            }
-            let shard_path = shard.path();
-            for entry in std::fs::read_dir(&shard_path)
-                .io_context(|| format!("Cannot list {}", shard_path.display()))?
-            {
-                let entry = entry.io_context(|| format!("Cannot list {}", shard_path.display()))?;
-                let name = entry.file_name();
-                let Some(name) = name.to_str() else { continue };
-                let Some(id) = name.strip_suffix(".json") else {
-                    continue;
-                };
-                let len = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                out.insert(id.to_string(), len);
-            }
-        }
-        Ok(out)
-    }
 }
