@@ -1545,8 +1545,12 @@ fn indirect_file_that_is_not_a_mapping_is_refused() {
             "mkdir -p .renku/tmp; echo x > r1; echo '- a' > .renku/tmp/outputs.yml",
         ],
     );
-    assert_code(&out, 2);
-    assert_contains(&stderr(&out), "files list must be a YAML dictionary.");
+    // renku-python exits 1 here too.
+    assert_code(&out, 1);
+    assert_contains(
+        &stderr(&out),
+        "Error: Explicit Inputs/Outputs/Parameters files list must be a YAML dictionary.",
+    );
     assert_nothing_recorded(&env, &root, before, 0);
 }
 
@@ -1665,6 +1669,23 @@ fn log_formats() {
     }
     let by_name = |n: &str| log.iter().find(|e| e["plan"]["name"] == n).unwrap().clone();
     assert_eq!(by_name("r1")["description"], "cp a b");
+    let details = &by_name("r1")["details"];
+    assert_eq!(
+        details["inputs"],
+        serde_json::json!([["input-1", "a"]]),
+        "{details}"
+    );
+    assert_eq!(
+        details["outputs"],
+        serde_json::json!([["output-2", "b"]]),
+        "{details}"
+    );
+    assert!(details["parameters"].is_null(), "{details}");
+    assert_eq!(details["user"], "Jane Doe <jane.doe@example.org>");
+    assert!(
+        details["start_time"].is_string() && details["renku_version"].is_string(),
+        "{details}"
+    );
     assert_eq!(by_name("r1")["plan"]["id"], plan1["id"]);
     assert_eq!(by_name("r2")["description"], "wc -c a > c");
     assert_eq!(by_name("r2")["plan"]["id"], plan2["id"]);

@@ -31,7 +31,8 @@ pub struct LogEntry {
     pub description: String,
     /// Who did it.
     pub agents: Vec<String>,
-    /// Details: inputs, outputs, parameters and their values.
+    /// Details: times, renku version, user, and `[name, value]` pairs of the inputs, outputs
+    /// and parameters (`null` when there are none).
     pub details: serde_json::Value,
     /// The plan executed.
     pub plan: Option<LogPlan>,
@@ -47,10 +48,36 @@ pub fn log(project: &ProjectDir) -> Result<Vec<LogEntry>> {
     let mut out = Vec::new();
     for activity in query::activities(&store, &index)? {
         let plan = query::plan_by_version_id(&store, &index, &activity.plan_id).ok();
+        let values = |kind: crate::model::ParameterKind| -> serde_json::Value {
+            let Some(p) = plan.as_ref() else {
+                return serde_json::Value::Null;
+            };
+            let list: Vec<serde_json::Value> = p
+                .of_kind(kind)
+                .map(|param| {
+                    let value = activity
+                        .parameters
+                        .iter()
+                        .find(|v| v.parameter_id == param.id)
+                        .map(|v| v.value.clone())
+                        .unwrap_or_else(|| param.default_value.clone());
+                    serde_json::json!([param.name, value])
+                })
+                .collect();
+            if list.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::Value::Array(list)
+            }
+        };
         let details = serde_json::json!({
-            "usages": activity.usages.iter().map(|u| &u.entity.path).collect::<Vec<_>>(),
-            "generations": activity.generations.iter().map(|g| &g.entity.path).collect::<Vec<_>>(),
-            "parameters": activity.parameters.iter().map(|p| serde_json::json!({"id": p.parameter_id, "value": p.value})).collect::<Vec<_>>(),
+            "start_time": activity.started_at_time,
+            "end_time": activity.ended_at_time,
+            "renku_version": activity.agent.name,
+            "user": activity.person.full_identity(),
+            "inputs": values(crate::model::ParameterKind::Input),
+            "outputs": values(crate::model::ParameterKind::Output),
+            "parameters": values(crate::model::ParameterKind::Parameter),
         });
         out.push(LogEntry {
             id: activity.id.clone(),

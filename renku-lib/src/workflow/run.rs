@@ -108,12 +108,12 @@ fn parse_named(values: &[String], what: &str) -> Result<Vec<Named>> {
             },
         };
         if out.iter().any(|o| o.value == named.value) {
-            return Err(Error::Parameter(format!(
+            return Err(Error::Usage(format!(
                 "Cannot specify the same explicit {what} value twice."
             )));
         }
         if named.name.is_some() && out.iter().any(|o| o.name == named.name) {
-            return Err(Error::Parameter(format!(
+            return Err(Error::Usage(format!(
                 "Cannot specify the same explicit {what} name twice."
             )));
         }
@@ -252,7 +252,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
                 .iter()
                 .any(|i| resolve_explicit(&i.value).as_deref() == Some(target.as_str()))
         {
-            return Err(Error::Parameter(format!(
+            return Err(Error::Usage(format!(
                 "Explicit input file cannot be used as stdout/stderr: {target}"
             )));
         }
@@ -262,7 +262,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             .iter()
             .any(|o| resolve_explicit(&o.value).as_deref() == Some(target.as_str()))
     {
-        return Err(Error::Parameter(format!(
+        return Err(Error::Usage(format!(
             "Explicit output file cannot be used as stdin: {target}"
         )));
     }
@@ -364,9 +364,9 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     let stream_targets: BTreeSet<&String> = streams.values().collect();
 
     // Indirect inputs/outputs/parameters written by the program.
-    let indirect_inputs = read_indirect(&indirect_dir.join("inputs.yml"), "Inputs")?;
-    let indirect_outputs = read_indirect(&indirect_dir.join("outputs.yml"), "Outputs")?;
-    let indirect_params = read_indirect(&indirect_dir.join("parameters.yml"), "Parameters")?;
+    let indirect_inputs = read_indirect(&indirect_dir.join("inputs.yml"))?;
+    let indirect_outputs = read_indirect(&indirect_dir.join("outputs.yml"))?;
+    let indirect_params = read_indirect(&indirect_dir.join("parameters.yml"))?;
     for f in ["inputs.yml", "outputs.yml", "parameters.yml"] {
         let _ = std::fs::remove_file(indirect_dir.join(f));
     }
@@ -580,12 +580,12 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             cwd.join(&value)
         };
         let Some(rel) = rel_of(&abs).filter(|r| !r.is_empty()) else {
-            return Err(Error::Parameter(format!(
+            return Err(Error::Usage(format!(
                 "The input file or directory is not in the repository.\n\n\t{value}"
             )));
         };
         if !abs.exists() {
-            return Err(Error::Parameter(format!(
+            return Err(Error::Usage(format!(
                 "The input file or directory does not exist.\n\n\t{value}"
             )));
         }
@@ -895,14 +895,14 @@ fn indirect_dir(root: &Path) -> Result<PathBuf> {
     };
     let dir = normalize(&base.join(&sub));
     if !dir.starts_with(&base) {
-        return Err(Error::Parameter(format!(
+        return Err(Error::Usage(format!(
             "Invalid value for RENKU_INDIRECT_PATH env var: {sub}."
         )));
     }
     Ok(dir)
 }
 
-fn read_indirect(path: &Path, what: &str) -> Result<Vec<(String, serde_json::Value)>> {
+fn read_indirect(path: &Path) -> Result<Vec<(String, serde_json::Value)>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(_) => return Ok(Vec::new()),
@@ -911,14 +911,14 @@ fn read_indirect(path: &Path, what: &str) -> Result<Vec<(String, serde_json::Val
         return Ok(Vec::new());
     }
     let value: serde_json::Value = serde_saphyr::from_str(&text).map_err(|_| {
-        Error::Parameter(format!(
-            "Explicit {what} files list must be a YAML dictionary."
-        ))
+        Error::Failed(
+            "Explicit Inputs/Outputs/Parameters files list must be a YAML dictionary.".into(),
+        )
     })?;
     let serde_json::Value::Object(map) = value else {
-        return Err(Error::Parameter(format!(
-            "Explicit {what} files list must be a YAML dictionary."
-        )));
+        return Err(Error::Failed(
+            "Explicit Inputs/Outputs/Parameters files list must be a YAML dictionary.".into(),
+        ));
     };
     Ok(map.into_iter().collect())
 }
