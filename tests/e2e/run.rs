@@ -2084,3 +2084,95 @@ fn long_run_commit_messages_wrap_on_words() {
         "{message}"
     );
 }
+
+#[test]
+fn workflow_inputs_and_outputs_list_recorded_paths() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("a", "hello\n"), ("data/x", "x\n")]);
+    assert_success(&env.run_in(&root, &["run", "--name", "c1", "cp", "a", "b"]));
+    assert_success(&env.run_in(&root, &["run", "--name", "c2", "cp", "data/x", "out.txt"]));
+
+    let out = env.run_in(&root, &["workflow", "inputs"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out), "a\ndata/x\n");
+    let out = env.run_in(&root, &["workflow", "outputs"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out), "b\nout.txt\n");
+
+    // With paths: exit 0 when all are recorded, 1 when one is not.
+    let out = env.run_in(&root, &["workflow", "inputs", "a"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "a\n");
+    let out = env.run_in(&root, &["workflow", "inputs", "a", "b"]);
+    assert_code(&out, 1);
+    assert_eq!(stdout(&out), "a\n");
+    let out = env.run_in(&root, &["workflow", "outputs", "b"]);
+    assert_code(&out, 0);
+    // A directory holding recorded inputs lists them.
+    let out = env.run_in(&root, &["workflow", "inputs", "data"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "data/x\n");
+    // Paths are relative to the current directory.
+    let out = env.run_in(&root.join("data"), &["workflow", "inputs", "x"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "data/x\n");
+}
+
+#[test]
+fn workflow_remove_marks_the_plan_removed() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("a", "hello\n")]);
+    assert_success(&env.run_in(&root, &["run", "--name", "c1", "cp", "a", "b"]));
+    let before = env.commit_count(&root);
+
+    // Without --force and without a terminal: aborted, nothing changes.
+    let out = env.run_in(&root, &["workflow", "remove", "c1"]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "Aborted!");
+    assert_eq!(env.commit_count(&root), before);
+
+    let out = env.run_in(&root, &["workflow", "remove", "--force", "c1"]);
+    assert_success(&out);
+    assert_eq!(env.commit_count(&root), before + 1);
+    let msg = env.git(&root, &["log", "-1", "--format=%s"]);
+    assert_eq!(msg.trim(), "renku workflow remove --force c1");
+    // A new plan record marked removed, derived from the old version.
+    let added = env.git(&root, &["show", "--name-status", "--format=", "HEAD"]);
+    let record = added
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("A\t")
+                .filter(|p| p.starts_with(".renku/store/plan/"))
+        })
+        .unwrap()
+        .to_string();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(&record)).unwrap()).unwrap();
+    assert_eq!(json["removed"], true);
+    assert!(json["data"]["date_removed"].is_string());
+    assert!(
+        json["data"]["derived_from"]
+            .as_str()
+            .unwrap()
+            .starts_with("/plans/")
+    );
+
+    let out = env.run_in(&root, &["workflow", "ls", "--format", "json"]);
+    assert_eq!(stdout(&out).trim(), "[]");
+    assert_code(&env.run_in(&root, &["workflow", "show", "c1"]), 1);
+    // Unknown or already removed: exit 2.
+    assert_code(
+        &env.run_in(&root, &["workflow", "remove", "--force", "c1"]),
+        2,
+    );
+    assert_code(
+        &env.run_in(&root, &["workflow", "remove", "--force", "nope"]),
+        2,
+    );
+    // The name is free again; the removed run stays in the log.
+    assert_success(&env.run_in(&root, &["run", "--name", "c1", "cp", "a", "c"]));
+    let out = env.run_in(&root, &["log", "--format", "json"]);
+    let log: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_code(&env.run_in(&root, &["doctor"]), 0);
+}

@@ -4,5 +4,6 @@
 pub mod arguments;
 pub mod describe;
 pub mod log;
+pub mod manage;
 pub mod query;
 pub mod run;

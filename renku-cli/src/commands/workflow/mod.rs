@@ -1,6 +1,8 @@
 //! `renku workflow`.
 
 pub mod ls;
+pub mod paths;
+pub mod remove;
 pub mod show;
 
 use clap::Subcommand;
@@ -15,6 +17,12 @@ pub enum WorkflowCommand {
     Ls(ls::LsArgs),
     /// Show a plan by name or id.
     Show(show::ShowArgs),
+    /// Remove a plan (a new version marked removed; its executions stay in the history).
+    Remove(remove::RemoveArgs),
+    /// List the paths recorded as inputs; with PATHS, exit 1 if one of them is not an input.
+    Inputs(paths::PathsArgs),
+    /// List the paths recorded as outputs; with PATHS, exit 1 if one of them is not an output.
+    Outputs(paths::PathsArgs),
 }
 
 /// Runs a `renku workflow` command.
@@ -22,5 +30,12 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
     match cmd {
         WorkflowCommand::Ls(a) => ls::run(env, a),
         WorkflowCommand::Show(a) => show::run(env, a),
+        WorkflowCommand::Remove(a) => remove::run(env, a),
+        WorkflowCommand::Inputs(a) => {
+            paths::run(env, a, renku_lib::workflow::manage::PathRole::Inputs)
+        }
+        WorkflowCommand::Outputs(a) => {
+            paths::run(env, a, renku_lib::workflow::manage::PathRole::Outputs)
+        }
     }
 }

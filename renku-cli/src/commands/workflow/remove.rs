@@ -1,0 +1,34 @@
+//! `renku workflow remove`.
+
+use clap::Args;
+use renku_lib::{Error, Result};
+
+use crate::commands::Env;
+use crate::ui;
+
+/// Remove a plan: it no longer appears in `workflow ls` and its name becomes free. Its
+/// recorded executions stay in the history.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Plan name or id.
+    pub name: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `renku workflow remove`.
+pub fn run(env: &Env, args: RemoveArgs) -> Result<u8> {
+    let project = env.project()?;
+    if !args.force
+        && !ui::confirm(&format!(
+            "You are about to remove the following workflow '{}'.\n\nDo you wish to continue?",
+            args.name
+        ))
+    {
+        return Err(Error::Aborted);
+    }
+    renku_lib::workflow::manage::remove_plan(&env.ctx, &project, &args.name)?;
+    crate::outln!("OK");
+    Ok(0)
+}
