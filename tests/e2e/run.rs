@@ -2176,3 +2176,99 @@ fn workflow_remove_marks_the_plan_removed() {
     assert_eq!(log.len(), 2);
     assert_code(&env.run_in(&root, &["doctor"]), 0);
 }
+
+#[test]
+fn workflow_edit_records_a_derived_plan() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("a", "hello\n")]);
+    assert_success(&env.run_in(
+        &root,
+        &["run", "--no-output", "--name", "hd", "head", "-n", "1", "a"],
+    ));
+    let first = show(&env, &root, "hd");
+    let first_id = first
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("Id: ")
+        .to_string();
+    let before = env.commit_count(&root);
+
+    // Without options: prints the plan, commits nothing.
+    let out = env.run_in(&root, &["workflow", "edit", "hd"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out), first);
+    assert_eq!(env.commit_count(&root), before);
+
+    let out = env.run_in(
+        &root,
+        &[
+            "workflow",
+            "edit",
+            "hd",
+            "--name",
+            "head-one",
+            "-d",
+            "first line",
+            "--set",
+            "n-1=2",
+            "--rename-param",
+            "input-2=source",
+            "--describe-param",
+            "source=\"the file\"",
+            "--set",
+            "extra=x",
+            "--keyword",
+            "k1",
+        ],
+    );
+    assert_success(&out);
+    assert_eq!(env.commit_count(&root), before + 1);
+    let text = stdout(&out);
+    assert_contains(&text, "Name: head-one\nfirst line\n");
+    assert_contains(&text, "Keywords: k1\n");
+    assert_contains(&text, "Command: head -n 2 a\n");
+    assert_contains(&text, "\t- source:\n\t\tthe file\n\t\tDefault Value: a\n");
+    assert_contains(&text, "\t- extra:\n\t\tDefault Value: x\n");
+    let new_id = text
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("Id: ")
+        .to_string();
+    assert_ne!(new_id, first_id);
+
+    // The old name no longer resolves; the new one and the old id do.
+    assert_code(&env.run_in(&root, &["workflow", "show", "hd"]), 1);
+    assert_success(&env.run_in(&root, &["workflow", "show", "head-one"]));
+    let old = env.run_in(&root, &["workflow", "show", &first_id]);
+    assert_success(&old);
+    assert_contains(&stdout(&old), "Name: hd\n");
+    let out = env.run_in(&root, &["workflow", "ls", "--format", "json"]);
+    let plans: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0]["id"], new_id.as_str());
+
+    // Errors: unknown plan exit 2, unknown parameter exit 1, nothing committed.
+    let count = env.commit_count(&root);
+    assert_code(
+        &env.run_in(&root, &["workflow", "edit", "nope", "-d", "x"]),
+        2,
+    );
+    assert_code(
+        &env.run_in(
+            &root,
+            &["workflow", "edit", "head-one", "--rename-param", "zzz=y"],
+        ),
+        1,
+    );
+    assert_code(
+        &env.run_in(
+            &root,
+            &["workflow", "edit", "head-one", "--name", "bad name"],
+        ),
+        2,
+    );
+    assert_eq!(env.commit_count(&root), count);
+    assert_eq!(env.status(&root), "");
+}

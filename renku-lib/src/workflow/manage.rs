@@ -102,3 +102,173 @@ pub fn recorded_paths(
     out.paths.dedup();
     Ok(out)
 }
+
+/// Changes requested by `workflow edit`.
+#[derive(Debug, Clone, Default)]
+pub struct PlanEdit {
+    /// New name.
+    pub name: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// `name=value`: new default value of a parameter (a new parameter when unknown).
+    pub set: Vec<String>,
+    /// `old=new` parameter renames.
+    pub rename: Vec<String>,
+    /// `name=text` parameter descriptions.
+    pub describe: Vec<String>,
+    /// New custom metadata (replaces the annotations from `renku`).
+    pub metadata: Option<serde_json::Value>,
+    /// New creators (`Name <email> [affiliation]`), replacing the old ones.
+    pub creators: Vec<String>,
+    /// New keywords, replacing the old ones.
+    pub keywords: Vec<String>,
+}
+
+impl PlanEdit {
+    /// Whether nothing was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.description.is_none()
+            && self.set.is_empty()
+            && self.rename.is_empty()
+            && self.describe.is_empty()
+            && self.metadata.is_none()
+            && self.creators.is_empty()
+            && self.keywords.is_empty()
+    }
+}
+
+fn split_assignment(text: &str, option: &str) -> Result<(String, String)> {
+    let (k, v) = text.split_once('=').ok_or_else(|| {
+        Error::Usage(format!(
+            "Invalid value for '{option}': '{text}' is not of the form NAME=VALUE."
+        ))
+    })?;
+    let clean = |s: &str| s.trim().trim_matches('"').trim().to_string();
+    let (k, v) = (clean(k), clean(v));
+    if k.is_empty() {
+        return Err(Error::Usage(format!(
+            "Invalid value for '{option}': '{text}' has no name."
+        )));
+    }
+    Ok((k, v))
+}
+
+/// Applies `edit` to the plan `name_or_id` as a new derived version (committed); returns the
+/// new version. With an empty edit, returns the current version and changes nothing.
+pub fn edit_plan(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    name_or_id: &str,
+    edit: &PlanEdit,
+) -> Result<Plan> {
+    let store = project.store();
+    let index = store.index()?;
+    let current = query::find_plan(&store, &index, name_or_id)?
+        .filter(|r| !r.removed && r.data.date_removed.is_none())
+        .ok_or_else(|| {
+            Error::Parameter(format!(
+                "The specified workflow '{name_or_id}' cannot be found."
+            ))
+        })?;
+    if edit.is_empty() {
+        return Ok(current.data);
+    }
+    let mut plan = current.data.clone();
+    let new_id = Plan::new_id();
+    if let Some(name) = &edit.name {
+        super::run::validate_plan_name(name)?;
+        if *name != plan.name && query::active_plan_names(&index).contains(name) {
+            return Err(Error::Failed(format!(
+                "Duplicate workflow name: Workflow '{name}' already exists."
+            )));
+        }
+        plan.name = name.clone();
+    }
+    if let Some(d) = &edit.description {
+        plan.description = Some(d.clone());
+    }
+    if !edit.creators.is_empty() {
+        plan.creators = edit
+            .creators
+            .iter()
+            .map(|c| crate::model::Person::parse_strict(c))
+            .collect::<Result<_>>()?;
+    }
+    if !edit.keywords.is_empty() {
+        plan.keywords = edit.keywords.clone();
+    }
+    for r in &edit.rename {
+        let (old, new) = split_assignment(r, "--rename-param")?;
+        if plan.parameters.iter().any(|p| p.name == new) {
+            return Err(Error::Parameter(format!(
+                "Duplicate input, output or parameter names found: {new}"
+            )));
+        }
+        let p = plan
+            .parameters
+            .iter_mut()
+            .find(|p| p.name == old)
+            .ok_or_else(|| {
+                Error::Failed(format!(
+                    "Parameter '{old}' not found in plan '{}'.",
+                    plan.name
+                ))
+            })?;
+        p.name = new;
+        p.name_set_by_user = true;
+    }
+    for d in &edit.describe {
+        let (name, text) = split_assignment(d, "--describe-param")?;
+        let p = plan
+            .parameters
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| {
+                Error::Failed(format!(
+                    "Parameter '{name}' not found in plan '{}'.",
+                    plan.name
+                ))
+            })?;
+        p.description = Some(text);
+    }
+    for s in &edit.set {
+        let (name, value) = split_assignment(s, "--set")?;
+        match plan.parameters.iter_mut().find(|p| p.name == name) {
+            Some(p) => {
+                p.default_value = serde_json::json!(value);
+                p.id = format!(
+                    "{new_id}/{}/{}",
+                    p.kind.id_segment(),
+                    p.id.rsplit('/').next().unwrap_or(&name)
+                );
+            }
+            None => plan.parameters.push(crate::model::CommandParameter {
+                id: format!("{new_id}/parameters/{}", crate::util::quote_path(&name)),
+                kind: crate::model::ParameterKind::Parameter,
+                name: name.clone(),
+                description: None,
+                default_value: serde_json::json!(value),
+                position: None,
+                prefix: None,
+                mapped_to: None,
+                encoding_format: None,
+                create_folder: false,
+                name_set_by_user: true,
+            }),
+        }
+    }
+    if let Some(body) = &edit.metadata {
+        plan.annotations.retain(|a| a.source != "renku");
+        plan.annotations
+            .push(crate::model::Annotation::new(body.clone(), "renku"));
+    }
+    plan.derived_from = Some(current.data.id.clone());
+    plan.id = new_id;
+    plan.date_modified = crate::util::now();
+    let mut tx = ctx.begin_transaction(project.root())?;
+    let record = current.derive(tx.id(), plan.clone());
+    store.put(&mut tx, &record)?;
+    tx.commit(&ctx.argv)?;
+    Ok(plan)
+}

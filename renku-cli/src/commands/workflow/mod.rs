@@ -1,5 +1,6 @@
 //! `renku workflow`.
 
+pub mod edit;
 pub mod ls;
 pub mod paths;
 pub mod remove;
@@ -17,6 +18,8 @@ pub enum WorkflowCommand {
     Ls(ls::LsArgs),
     /// Show a plan by name or id.
     Show(show::ShowArgs),
+    /// Edit a plan (a new version derived from the current one).
+    Edit(edit::EditArgs),
     /// Remove a plan (a new version marked removed; its executions stay in the history).
     Remove(remove::RemoveArgs),
     /// List the paths recorded as inputs; with PATHS, exit 1 if one of them is not an input.
@@ -30,6 +33,7 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
     match cmd {
         WorkflowCommand::Ls(a) => ls::run(env, a),
         WorkflowCommand::Show(a) => show::run(env, a),
+        WorkflowCommand::Edit(a) => edit::run(env, a),
         WorkflowCommand::Remove(a) => remove::run(env, a),
         WorkflowCommand::Inputs(a) => {
             paths::run(env, a, renku_lib::workflow::manage::PathRole::Inputs)
