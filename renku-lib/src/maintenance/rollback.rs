@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use chrono::{DateTime, FixedOffset, TimeZone};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
@@ -81,11 +81,10 @@ pub fn checkpoints(project: &ProjectDir, limit: usize) -> Result<Vec<Checkpoint>
         }
         let time = commit.time().map_err(git_err("cannot read commit time"))?;
         let offset = FixedOffset::east_opt(time.offset)
-            .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-        let date = offset
-            .timestamp_opt(time.seconds, 0)
-            .single()
-            .unwrap_or_else(|| offset.timestamp_opt(0, 0).unwrap());
+            .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| Utc.fix()));
+        let date = chrono::DateTime::from_timestamp(time.seconds, 0)
+            .unwrap_or_default()
+            .with_timezone(&offset);
         out.push(Checkpoint {
             commit: info.id,
             short_id: info.id.to_hex_with_len(7).to_string(),
