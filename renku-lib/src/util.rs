@@ -45,6 +45,21 @@ pub fn ensure_ignored_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Removes `.` and `..` components from a path without touching the file system.
+pub fn normalize_path(p: &Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A new random identifier: 32 lowercase hex characters (a UUID v4 without dashes), the id
 /// shape renku uses for transactions, activities, plans and dataset identifiers.
 pub fn new_hex_id() -> String {

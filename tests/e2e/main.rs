@@ -6,6 +6,7 @@ mod common;
 mod compat;
 mod config;
 mod crash;
+mod export;
 mod global;
 mod init;
 mod lock;

@@ -274,25 +274,7 @@ fn init_in(
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .io_context(|| "Cannot read the current directory".into())?
-            .join(p)
-    };
-    // Normalise `.` and `..` without requiring the path to exist.
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    Ok(out)
+    Ok(crate::repo::absolute(p))
 }
 
 /// Checks `--datadir` (relative, inside the project, not `.`, `.renku` or `.git`) and returns

@@ -14,15 +14,23 @@ use crate::{Error, Result};
 /// Finds the root of the git work tree that contains `start` (the directory holding `.git`).
 /// Returns `None` when `start` is not inside a git work tree.
 pub fn find_worktree_root(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_absolute() {
-        start.to_path_buf()
-    } else {
-        std::env::current_dir().ok()?.join(start)
-    };
-    start
+    absolute(start)
         .ancestors()
         .find(|dir| dir.join(".git").exists())
         .map(Path::to_path_buf)
+}
+
+/// `start` as an absolute path without `.` and `..` components (relative paths are taken
+/// from the current directory).
+pub fn absolute(start: &Path) -> PathBuf {
+    let joined = if start.is_absolute() {
+        start.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(start))
+            .unwrap_or_else(|_| start.to_path_buf())
+    };
+    crate::util::normalize_path(&joined)
 }
 
 /// The git directory of the work tree at `root`: `root/.git`, or where a `.git` file
@@ -77,15 +85,7 @@ impl ProjectDir {
 
     /// Where the project for `start` would be: the enclosing work tree's root, else `start`.
     pub fn locate(start: &Path) -> PathBuf {
-        find_worktree_root(start).unwrap_or_else(|| {
-            if start.is_absolute() {
-                start.to_path_buf()
-            } else {
-                std::env::current_dir()
-                    .map(|c| c.join(start))
-                    .unwrap_or_else(|_| start.to_path_buf())
-            }
-        })
+        find_worktree_root(start).unwrap_or_else(|| absolute(start))
     }
 
     /// Fails (exit 3 or 4) when `start` lies in a project this renku cannot work on: one

@@ -83,17 +83,7 @@ pub fn resolve_in_project(value: &str, cwd: &Path, root: &Path) -> Option<(Strin
 
 /// Removes `.` and `..` components without touching the file system.
 pub fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+    crate::util::normalize_path(p)
 }
 
 /// Classifies the arguments. `is_excluded(value)` marks values that must never be paths

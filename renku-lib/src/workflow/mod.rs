@@ -3,6 +3,7 @@
 
 pub mod arguments;
 pub mod describe;
+pub mod export;
 pub mod log;
 pub mod manage;
 pub mod query;

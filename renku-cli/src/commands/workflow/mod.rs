@@ -1,6 +1,7 @@
 //! `renku workflow`.
 
 pub mod edit;
+pub mod export;
 pub mod ls;
 pub mod paths;
 pub mod remove;
@@ -18,6 +19,8 @@ pub enum WorkflowCommand {
     Ls(ls::LsArgs),
     /// Show a plan by name or id.
     Show(show::ShowArgs),
+    /// Export a plan as CWL or as a renku workflow file.
+    Export(export::ExportArgs),
     /// Edit a plan (a new version derived from the current one).
     Edit(edit::EditArgs),
     /// Remove a plan (a new version marked removed; its executions stay in the history).
@@ -33,6 +36,7 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
     match cmd {
         WorkflowCommand::Ls(a) => ls::run(env, a),
         WorkflowCommand::Show(a) => show::run(env, a),
+        WorkflowCommand::Export(a) => export::run(env, a),
         WorkflowCommand::Edit(a) => edit::run(env, a),
         WorkflowCommand::Remove(a) => remove::run(env, a),
         WorkflowCommand::Inputs(a) => {
