@@ -296,7 +296,7 @@ fn errors_go_to_stderr_with_error_prefix() {
     for (args, code) in [
         (&["config", "show", "nope"][..], 2),
         (&["template", "show", "nope"], 1),
-        (&["project", "edit", "-c", "No Email"], 2),
+        (&["workflow", "show", "nope"], 1),
     ] {
         let out = env.run_in(&root, args);
         assert_code(&out, code);

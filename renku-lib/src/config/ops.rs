@@ -94,21 +94,19 @@ pub fn remove(
     global: bool,
 ) -> Result<ConfigChange> {
     let (section, name) = split_key(key)?;
-    let apply = |doc: &mut IniDoc| -> Result<()> {
-        let existed = if name == "*" {
+    // Removing a key that is not set changes nothing and is not an error (as in renku-python).
+    let apply = |doc: &mut IniDoc| -> bool {
+        if name == "*" {
             doc.remove_section(&section)
         } else {
             doc.remove(&section, &name)
-        };
-        if existed {
-            Ok(())
-        } else {
-            Err(Error::Parameter(format!("Key '{key}' not found.")))
         }
     };
     if global {
         let mut doc = IniDoc::load(&super::global_config_path()?)?;
-        apply(&mut doc)?;
+        if !apply(&mut doc) {
+            return Ok(ConfigChange::Unchanged);
+        }
         super::write_global(&doc)?;
         return Ok(ConfigChange::Changed);
     }
@@ -124,7 +122,10 @@ pub fn remove(
     } else {
         check_writable(&doc, &section, &name)?;
     }
-    apply(&mut doc)?;
+    if !apply(&mut doc) {
+        tx.rollback()?;
+        return Ok(ConfigChange::Unchanged);
+    }
     tx.write_file(LOCAL_CONFIG, doc.render().as_bytes())?;
     tx.commit(&ctx.argv)?;
     Ok(ConfigChange::Changed)

@@ -82,6 +82,27 @@ impl Person {
     }
 }
 
+impl Person {
+    /// Parses `Name <email> [affiliation]` leniently (the rule of `project edit` and
+    /// `dataset edit`): without a valid e-mail the whole text is the name. The second value
+    /// is a warning for the user when the e-mail was missing or malformed.
+    pub fn parse_lenient(text: &str) -> (Person, Option<String>) {
+        match Person::parse_strict(text) {
+            Ok(p) => (p, None),
+            Err(_) => {
+                let (name, affiliation) = match split_identity(text) {
+                    Some((n, _, a)) if !n.is_empty() => (n, a),
+                    _ => (text.trim().to_string(), None),
+                };
+                (
+                    Person::new(name, None, affiliation),
+                    Some(format!("No email or wrong format for: {text}")),
+                )
+            }
+        }
+    }
+}
+
 impl std::fmt::Display for Person {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.full_identity())

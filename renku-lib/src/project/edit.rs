@@ -52,18 +52,26 @@ pub struct ProjectEdit {
     pub unset: Vec<UnsetField>,
 }
 
-/// Applies `edit` as a new project version in one commit; returns the names of the fields
-/// that changed (empty: nothing to update, nothing committed).
-pub fn edit(
-    ctx: &CommandContext,
-    project: &ProjectDir,
-    edit: &ProjectEdit,
-) -> Result<Vec<&'static str>> {
-    let creator = edit
-        .creator
-        .as_deref()
-        .map(Person::parse_strict)
-        .transpose()?;
+/// What `project edit` did.
+#[derive(Debug, Clone, Default)]
+pub struct EditOutcome {
+    /// Names of the fields that changed (empty: nothing to update, nothing committed).
+    pub changed: Vec<&'static str>,
+    /// Warnings for the user (e.g. a creator without e-mail).
+    pub warnings: Vec<String>,
+}
+
+/// Applies `edit` as a new project version in one commit.
+pub fn edit(ctx: &CommandContext, project: &ProjectDir, edit: &ProjectEdit) -> Result<EditOutcome> {
+    let mut warnings = Vec::new();
+    if edit.creator.as_deref().is_some_and(|c| c.trim().is_empty()) {
+        return Err(Error::Parameter("The creator cannot be empty.".into()));
+    }
+    let creator = edit.creator.as_deref().map(|c| {
+        let (person, warning) = Person::parse_lenient(c);
+        warnings.extend(warning);
+        person
+    });
     if let Some(image) = &edit.image
         && !(image.starts_with("http://") || image.starts_with("https://"))
         && !std::path::Path::new(image).is_file()
@@ -150,11 +158,11 @@ pub fn edit(
     changed.dedup();
     if changed.is_empty() {
         tx.rollback()?;
-        return Ok(changed);
+        return Ok(EditOutcome { changed, warnings });
     }
     data.agent_version = crate::VERSION.to_string();
     let record = current.derive(tx.id(), data);
     store.put(&mut tx, &record)?;
     tx.commit(&ctx.argv)?;
-    Ok(changed)
+    Ok(EditOutcome { changed, warnings })
 }

@@ -55,11 +55,15 @@ pub fn run(env: &Env, args: EditArgs) -> Result<u8> {
         unset,
     };
     let project = env.project()?;
-    let changed = edit(&env.ctx, &project, &changes)?;
+    let outcome = edit(&env.ctx, &project, &changes)?;
+    let changed = outcome.changed;
     if changed.is_empty() {
         crate::outln!("Nothing to update. Check available fields with `renku project edit --help`");
     } else {
         crate::outln!("Successfully updated: {}.", changed.join(", "));
+    }
+    for w in &outcome.warnings {
+        crate::ui::warning(w);
     }
     Ok(0)
 }
