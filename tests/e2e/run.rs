@@ -2272,3 +2272,24 @@ fn workflow_edit_records_a_derived_plan() {
     assert_eq!(env.commit_count(&root), count);
     assert_eq!(env.status(&root), "");
 }
+
+#[test]
+fn workflow_files_are_refused_clearly() {
+    let env = TestEnv::new();
+    let root = project(&env, &[]);
+    std::fs::copy(shared_data().join("workflow-file.yml"), root.join("wf.yml")).unwrap();
+    let before = env.commit_count(&root);
+    let out = env.run_in(&root, &["run", "wf.yml"]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "'wf.yml' looks like a workflow file");
+    assert_eq!(env.commit_count(&root), before);
+    // An executable script that happens to end in .yml is a command.
+    std::fs::write(
+        root.join("gen.yml"),
+        "#!/bin/sh\necho generated > gen.txt\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(root.join("gen.yml"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_success(&env.run_in(&root, &["run", "./gen.yml"]));
+}

@@ -122,6 +122,31 @@ fn parse_named(values: &[String], what: &str) -> Result<Vec<Named>> {
     Ok(out)
 }
 
+/// Whether `renku run` would treat `first` as a workflow file, as renku-python does: a
+/// `.yml`/`.yaml` name that is not an executable file.
+fn is_workflow_file(first: &str, cwd: &Path) -> bool {
+    let lower = first.to_ascii_lowercase();
+    if !(lower.ends_with(".yml") || lower.ends_with(".yaml")) {
+        return false;
+    }
+    let path = cwd.join(first);
+    match std::fs::metadata(&path) {
+        Ok(meta) => !is_executable_file(&meta),
+        Err(_) => true,
+    }
+}
+
+#[cfg(unix)]
+fn is_executable_file(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.is_file() && meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable_file(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// Plan names: `^[a-zA-Z0-9][a-zA-Z0-9_-]+$`.
 pub fn validate_plan_name(name: &str) -> Result<()> {
     let valid = name.len() >= 2
@@ -196,6 +221,12 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         return Err(Error::Usage(
             "Missing argument 'COMMAND'. Give the command to run.".into(),
         ));
+    }
+    if is_workflow_file(&opts.command[0], &cwd) {
+        return Err(Error::Failed(format!(
+            "'{}' looks like a workflow file: running workflow files is not supported by this version of renku yet.",
+            opts.command[0]
+        )));
     }
     if opts.command[0] == "renku" {
         return Err(Error::Parameter(
