@@ -2293,3 +2293,39 @@ fn workflow_files_are_refused_clearly() {
     std::fs::set_permissions(root.join("gen.yml"), std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_success(&env.run_in(&root, &["run", "./gen.yml"]));
 }
+
+#[test]
+fn ctrl_c_during_run_records_nothing() {
+    let env = TestEnv::new();
+    let root = project(&env, &[]);
+    let before = env.commit_count(&root);
+    let mut child = env
+        .renku_in(&root)
+        .args(["run", "sh", "-c", "sleep 1; echo late > out.txt"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Give renku time to start the command, then interrupt renku itself (as a terminal's
+    // Ctrl-C would, minus the signal to the child).
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_contains(&String::from_utf8_lossy(&out.stderr), "Interrupted");
+    assert_eq!(env.commit_count(&root), before);
+    assert!(!root.join(".renku/store/activity").exists());
+    assert!(!root.join(".git/renku/transaction").exists());
+    // The command's own output stays, unrecorded, as after a failed command.
+    assert_eq!(env.status(&root), "?? out.txt\n");
+    assert_code(&env.run_in(&root, &["doctor"]), 0);
+}
