@@ -2299,7 +2299,7 @@ fn ctrl_c_during_run_records_nothing() {
     let env = TestEnv::new();
     let root = project(&env, &[]);
     let before = env.commit_count(&root);
-    let mut child = env
+    let child = env
         .renku_in(&root)
         .args(["run", "sh", "-c", "sleep 1; echo late > out.txt"])
         .stdout(std::process::Stdio::null())
