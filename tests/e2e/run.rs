@@ -2329,3 +2329,39 @@ fn ctrl_c_during_run_records_nothing() {
     assert_eq!(env.status(&root), "?? out.txt\n");
     assert_code(&env.run_in(&root, &["doctor"]), 0);
 }
+
+#[test]
+fn doctor_reports_activities_of_missing_plans() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("a", "hello\n")]);
+    assert_success(&env.run_in(&root, &["run", "--name", "c1", "cp", "a", "b"]));
+    assert_code(&env.run_in(&root, &["doctor"]), 0);
+    let files = env.git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    let plan = files
+        .lines()
+        .find(|f| f.starts_with(".renku/store/plan/"))
+        .unwrap()
+        .to_string();
+    env.git(&root, &["rm", "-q", &plan]);
+    env.git(&root, &["commit", "-q", "-m", "lose the plan"]);
+    let out = env.run_in(&root, &["doctor"]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "which does not exist");
+    // A record that is not a valid activity is reported too.
+    let activity = files
+        .lines()
+        .find(|f| f.starts_with(".renku/store/activity/"))
+        .unwrap()
+        .to_string();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(&activity)).unwrap()).unwrap();
+    json["data"]["usages"] = serde_json::json!("not a list");
+    std::fs::write(
+        root.join(&activity),
+        format!("{}\n", serde_json::to_string_pretty(&json).unwrap()),
+    )
+    .unwrap();
+    let out = env.run_in(&root, &["doctor"]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "invalid activity metadata");
+}

@@ -51,6 +51,8 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
     // Every file under the store must be a record of a known kind, in the right place.
     let mut on_disk: BTreeSet<String> = BTreeSet::new();
     let mut records: BTreeMap<(Kind, String), (String, Option<String>)> = BTreeMap::new();
+    let mut plan_ids: BTreeSet<String> = BTreeSet::new();
+    let mut executed: Vec<(String, String)> = Vec::new();
     let root = store.dir();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -123,11 +125,33 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
                 Err(e) => problems.push(Problem::store(format!("{rel}: {e}"))),
                 _ => {}
             }
-            if kind == Kind::Project
-                && let Err(e) = serde_json::from_value::<crate::model::Project>(record.data.clone())
-            {
+            let invalid = match kind {
+                Kind::Project => {
+                    serde_json::from_value::<crate::model::Project>(record.data.clone()).err()
+                }
+                Kind::Plan => {
+                    match serde_json::from_value::<crate::model::Plan>(record.data.clone()) {
+                        Ok(plan) => {
+                            plan_ids.insert(plan.id);
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
+                Kind::Activity => {
+                    match serde_json::from_value::<crate::model::Activity>(record.data.clone()) {
+                        Ok(activity) => {
+                            executed.push((rel.clone(), activity.plan_id));
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
+            };
+            if let Some(e) = invalid {
                 problems.push(Problem::store(format!(
-                    "{rel}: invalid project metadata: {e}"
+                    "{rel}: invalid {} metadata: {e}",
+                    kind.dir_name()
                 )));
             }
             records.insert(
@@ -152,6 +176,13 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
                 }
                 _ => {}
             }
+        }
+    }
+    for (rel, plan_id) in &executed {
+        if !plan_ids.contains(plan_id) {
+            problems.push(Problem::store(format!(
+                "{rel}: executed plan {plan_id}, which does not exist"
+            )));
         }
     }
     let projects: BTreeSet<&String> = records
