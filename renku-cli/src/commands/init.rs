@@ -84,7 +84,7 @@ pub fn run(env: &Env, args: InitArgs) -> Result<u8> {
         .collect::<Result<Vec<_>>>()?;
     let metadata = match &args.metadata {
         None => None,
-        Some(file) => Some(read_json_ld(file)?),
+        Some(file) => Some(renku_lib::model::annotation::read_json_ld(file)?),
     };
     let path = match &env.global.path {
         Some(base) if args.path.is_relative() => base.join(&args.path),
@@ -173,27 +173,4 @@ pub fn run(env: &Env, args: InitArgs) -> Result<u8> {
     }
     crate::outln!("OK");
     Ok(0)
-}
-
-/// Reads a JSON-LD metadata file given with `--metadata`.
-pub fn read_json_ld(file: &std::path::Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Error::Usage(format!(
-            "Invalid value for '-m' / '--metadata': Cannot read '{}': {e}",
-            file.display()
-        ))
-    })?;
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        Error::Parameter(format!(
-            "The metadata file {} is not valid JSON: {e}",
-            file.display()
-        ))
-    })?;
-    if !value.is_object() && !value.is_array() {
-        return Err(Error::Parameter(format!(
-            "The metadata file {} must hold a JSON-LD object",
-            file.display()
-        )));
-    }
-    Ok(value)
 }

@@ -23,3 +23,28 @@ impl Annotation {
         }
     }
 }
+
+/// Reads a JSON-LD document for custom metadata (`--metadata FILE`): valid JSON holding an
+/// object or an array.
+pub fn read_json_ld(file: &std::path::Path) -> crate::Result<serde_json::Value> {
+    use crate::Error;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Error::Usage(format!(
+            "Invalid value for '-m' / '--metadata': Cannot read '{}': {e}",
+            file.display()
+        ))
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Error::Parameter(format!(
+            "The metadata file {} is not valid JSON: {e}",
+            file.display()
+        ))
+    })?;
+    if !value.is_object() && !value.is_array() {
+        return Err(Error::Parameter(format!(
+            "The metadata file {} must hold a JSON-LD object",
+            file.display()
+        )));
+    }
+    Ok(value)
+}

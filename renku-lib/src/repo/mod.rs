@@ -113,6 +113,15 @@ impl ProjectDir {
         &self.root
     }
 
+    /// `path` (absolute, or relative to the current directory) relative to the project root,
+    /// `/`-separated; `None` when it lies outside the project.
+    pub fn relative_path(&self, path: &Path) -> Option<String> {
+        absolute(path)
+            .strip_prefix(&self.root)
+            .ok()
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+    }
+
     /// The metadata store of the project.
     pub fn store(&self) -> crate::store::Store {
         crate::store::Store::new(&self.root)

@@ -42,7 +42,7 @@ pub fn run(env: &Env, args: EditArgs) -> Result<u8> {
         .map(|u| UnsetField::parse(u))
         .collect::<Result<Vec<_>>>()?;
     let metadata = match &args.metadata {
-        Some(f) => Some(crate::commands::init::read_json_ld(f)?),
+        Some(f) => Some(renku_lib::model::annotation::read_json_ld(f)?),
         None => None,
     };
     let changes = ProjectEdit {

@@ -44,7 +44,7 @@ pub struct EditArgs {
 /// Runs `renku workflow edit`.
 pub fn run(env: &Env, args: EditArgs) -> Result<u8> {
     let metadata = match &args.metadata {
-        Some(f) => Some(crate::commands::init::read_json_ld(f)?),
+        Some(f) => Some(renku_lib::model::annotation::read_json_ld(f)?),
         None => None,
     };
     let project = env.project()?;

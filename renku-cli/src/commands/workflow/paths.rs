@@ -18,16 +18,13 @@ pub struct PathsArgs {
 /// Lists recorded input or output paths; exits 1 when a given path is not one.
 pub fn run(env: &Env, args: PathsArgs, role: PathRole) -> Result<u8> {
     let project = env.project()?;
-    let cwd = std::env::current_dir()
-        .map_err(|e| renku_lib::Error::io("Cannot read the current directory", e))?;
     let filter: Vec<String> = args
         .paths
         .iter()
         .map(|p| {
-            let abs = renku_lib::workflow::arguments::normalize(&cwd.join(p));
-            abs.strip_prefix(project.root())
-                .map(|r| r.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_else(|_| p.to_string_lossy().into_owned())
+            project
+                .relative_path(p)
+                .unwrap_or_else(|| p.to_string_lossy().into_owned())
         })
         .collect();
     let found = recorded_paths(&project, role, &filter)?;
