@@ -2365,3 +2365,48 @@ fn doctor_reports_activities_of_missing_plans() {
     assert_code(&out, 1);
     assert_contains(&stderr(&out), "invalid activity metadata");
 }
+
+#[test]
+fn workflow_show_describes_a_workflow_file() {
+    let env = TestEnv::new();
+    let root = project(&env, &[]);
+    std::fs::copy(
+        shared_data().join("workflow-file-simple.yml"),
+        root.join("wf.yml"),
+    )
+    .unwrap();
+    let out = env.run_in(&root, &["workflow", "show", "wf.yml"]);
+    assert_success(&out);
+    let text = stdout(&out);
+    assert!(text.starts_with("Name: workflow-file\nPath: wf.yml\nKeywords: workflow file, v1\nDescription: A sample workflow file used for testing\nSteps:\n    head:\n        Command: head $parameters $inputs > $outputs\n        Processed command: head\n"), "{text}");
+    assert_contains(
+        &text,
+        "        Inputs:\n            input-3:\n                Path: data/collection/models.csv\n                Position: 3\n",
+    );
+    assert_contains(
+        &text,
+        "        Outputs:\n            output-5:\n                Path: intermediate\n                Position: 5\n                Persist: True\n                Mapped to: stdout\n",
+    );
+    assert_contains(
+        &text,
+        "            parameter-1:\n                Value: -n\n                Position: 1\n",
+    );
+    // From a sub-directory, the path is relative to it.
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    let out = env.run_in(&root.join("sub"), &["workflow", "show", "../wf.yml"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Path: wf.yml\n");
+
+    // A malformed file: the error names file, line and problem; exit 2.
+    std::fs::write(
+        root.join("bad.yml"),
+        "name: bad\nsteps:\n  s1:\n    command: echo hi\n    colour: red\n",
+    )
+    .unwrap();
+    let out = env.run_in(&root, &["workflow", "show", "bad.yml"]);
+    assert_code(&out, 2);
+    assert_contains(
+        &stderr(&out),
+        "bad.yml:5: Invalid attributes for step 's1': colour",
+    );
+}

@@ -4,6 +4,7 @@
 pub mod arguments;
 pub mod describe;
 pub mod export;
+pub mod file;
 pub mod log;
 pub mod manage;
 pub mod query;

@@ -5,16 +5,28 @@ use renku_lib::{Error, Result};
 
 use crate::commands::Env;
 
-/// Show a plan by name or id.
+/// Show a plan by name or id, or the steps of a workflow file (its path), even one that was
+/// never run.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Plan name or id (`/plans/…`).
+    /// Plan name or id (`/plans/…`), or the path of a workflow file.
     pub name_or_id: String,
 }
 
 /// Runs `renku workflow show`.
 pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
     let project = env.project()?;
+    if renku_lib::workflow::file::looks_like_workflow_file(&args.name_or_id) {
+        let file =
+            renku_lib::workflow::file::load(&project, std::path::Path::new(&args.name_or_id))?;
+        for step in &file.steps {
+            for w in &step.warnings {
+                crate::ui::warning(w);
+            }
+        }
+        crate::out!("{}", renku_lib::workflow::file::describe(&file));
+        return Ok(0);
+    }
     let plan = renku_lib::workflow::query::plan_by_name_or_id(&project, &args.name_or_id)?
         .ok_or_else(|| {
             Error::Failed(format!(
