@@ -14,3 +14,4 @@ mod maintenance;
 mod project;
 mod run;
 mod template;
+mod workflow_file;

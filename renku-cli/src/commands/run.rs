@@ -15,6 +15,10 @@ use crate::ui;
 /// `2> err` redirections become stream inputs and outputs. The work tree may hold other
 /// changes: only what the command changed is recorded. Put `--` before a command whose
 /// options could be taken for renku's.
+///
+/// `renku run FILE.yml [STEP…]` runs the steps of a workflow file instead (all, or the named
+/// ones) and records each as a plan and an activity, committed with the workflow file and the
+/// persisted inputs and outputs; `--dry-run` lists the steps, `--no-commit` records nothing.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Name of the plan (letters, digits, `-` and `_`; unique).
@@ -57,7 +61,14 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub success_codes: Vec<i32>,
-    /// The command and its arguments.
+    /// Workflow files: only show which steps would run.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Workflow files: run the steps but record and commit nothing.
+    #[arg(long = "no-commit")]
+    pub no_commit: bool,
+    /// The command and its arguments, or a workflow file (`.yml`/`.yaml`) and optional step
+    /// names.
     #[arg(
         required = true,
         trailing_var_arg = true,
@@ -70,6 +81,18 @@ pub struct RunArgs {
 /// Runs `renku run`.
 pub fn run(env: &Env, args: RunArgs) -> Result<u8> {
     let project = env.project()?;
+    let cwd = std::env::current_dir()
+        .map_err(|e| renku_lib::Error::io("Cannot read the current directory", e))?;
+    if renku_lib::workflow::run::is_workflow_file(&args.command[0], &cwd) {
+        return run_workflow_file(env, &project, args);
+    }
+    for (set, flag) in [(args.dry_run, "--dry-run"), (args.no_commit, "--no-commit")] {
+        if set {
+            ui::warning(&format!(
+                "'{flag}' flag is valid only when running workflow files"
+            ));
+        }
+    }
     let streams = detect_streams();
     // Our own messages must not end up in a file the command's stderr is recorded in.
     let stderr_redirected = streams
@@ -108,6 +131,58 @@ pub fn run(env: &Env, args: RunArgs) -> Result<u8> {
             "These changes existed before the command and were not recorded:\n\t{}",
             report.left_alone.join("\n\t")
         ));
+    }
+    Ok(0)
+}
+
+fn run_workflow_file(
+    env: &Env,
+    project: &renku_lib::repo::ProjectDir,
+    args: RunArgs,
+) -> Result<u8> {
+    use renku_lib::workflow::file_run::{FileRunOptions, run_file};
+    let command_mode_flags = args.name.is_some()
+        || args.description.is_some()
+        || !args.keywords.is_empty()
+        || !args.creators.is_empty()
+        || !args.inputs.is_empty()
+        || !args.outputs.is_empty()
+        || !args.params.is_empty()
+        || args.no_output
+        || args.no_input_detection
+        || args.no_output_detection
+        || args.no_parameter_detection
+        || !args.success_codes.is_empty();
+    if command_mode_flags {
+        ui::warning(
+            "All flags other than '--verbose', '--dry-run', and '--no-commit' are ignored for workflow files",
+        );
+    }
+    let opts = FileRunOptions {
+        steps: args.command[1..].to_vec(),
+        dry_run: args.dry_run,
+        no_commit: args.no_commit,
+    };
+    let report = run_file(
+        &env.ctx,
+        project,
+        std::path::Path::new(&args.command[0]),
+        &opts,
+        &|name, command| {
+            crate::outln!("Executing step '{name}': '{command}' ...");
+        },
+    )?;
+    for w in &report.warnings {
+        ui::warning(w);
+    }
+    if args.dry_run {
+        for (_, step, command) in &report.steps {
+            crate::outln!("Will execute step '{step}': {command}");
+        }
+    } else if env.global.verbose > 0 {
+        for plan in &report.plans {
+            eprint!("{}", renku_lib::workflow::describe::plan_text(plan));
+        }
     }
     Ok(0)
 }

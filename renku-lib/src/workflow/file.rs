@@ -61,6 +61,29 @@ pub struct Step {
     pub warnings: Vec<String>,
 }
 
+impl Step {
+    /// The resolved command for display: shell-quoted arguments and redirections.
+    pub fn display_command(&self) -> String {
+        let mut s = self
+            .argv
+            .iter()
+            .map(|a| crate::model::plan::shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (stream, sep) in [
+            (Stream::Stdin, " < "),
+            (Stream::Stdout, " > "),
+            (Stream::Stderr, " 2> "),
+        ] {
+            if let Some(it) = self.items.iter().find(|i| i.mapped_to == Some(stream)) {
+                s.push_str(sep);
+                s.push_str(&crate::model::plan::shell_quote(&it.value));
+            }
+        }
+        s
+    }
+}
+
 /// A parsed workflow file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkflowFile {
@@ -810,7 +833,7 @@ fn resolve_command(src: &Source<'_>, step: &mut Step, line: usize) -> Result<()>
 }
 
 /// Names the unnamed items now that positions are known: the slug of their prefix when that
-/// is unique in the step, else `<kind>-<position>`, else `<kind>-<4 hex>`.
+/// is unique in the step, else `<kind>-<position>`, else `<kind>-<4 hex of the value>`.
 fn name_unnamed_items(step: &mut Step) {
     let mut taken: BTreeSet<String> = step
         .items
@@ -832,7 +855,12 @@ fn name_unnamed_items(step: &mut Step) {
             .filter(|s| !s.is_empty() && !taken.contains(s));
         let name = from_prefix.unwrap_or_else(|| match it.position {
             Some(p) => format!("{}-{p}", it.kind.as_str()),
-            None => format!("{}-{}", it.kind.as_str(), &crate::util::new_hex_id()[..4]),
+            // Stable across runs, so that an unchanged step keeps its plan.
+            None => format!(
+                "{}-{}",
+                it.kind.as_str(),
+                &crate::util::sha256_hex(it.value.as_bytes())[..4]
+            ),
         });
         taken.insert(name.clone());
         step.items[idx].name = name;

@@ -5,6 +5,7 @@ pub mod arguments;
 pub mod describe;
 pub mod export;
 pub mod file;
+pub mod file_run;
 pub mod log;
 pub mod manage;
 pub mod query;

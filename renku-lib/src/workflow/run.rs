@@ -124,7 +124,7 @@ fn parse_named(values: &[String], what: &str) -> Result<Vec<Named>> {
 
 /// Whether `renku run` would treat `first` as a workflow file, as renku-python does: a
 /// `.yml`/`.yaml` name that is not an executable file.
-fn is_workflow_file(first: &str, cwd: &Path) -> bool {
+pub fn is_workflow_file(first: &str, cwd: &Path) -> bool {
     let lower = first.to_ascii_lowercase();
     if !(lower.ends_with(".yml") || lower.ends_with(".yaml")) {
         return false;
@@ -224,7 +224,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     }
     if is_workflow_file(&opts.command[0], &cwd) {
         return Err(Error::Failed(format!(
-            "'{}' looks like a workflow file: running workflow files is not supported by this version of renku yet.",
+            "'{}' is a workflow file: run it with `renku run` from the command line or `workflow::file_run::run_file`.",
             opts.command[0]
         )));
     }

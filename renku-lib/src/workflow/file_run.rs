@@ -1,0 +1,438 @@
+//! `renku run FILE.yml [STEP…]`: executing the steps of a workflow file and recording each as
+//! a plan (with a stable id derived from the file and step) and an activity, in one commit
+//! with the workflow file and the persisted inputs and outputs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use md5::{Digest, Md5};
+
+use super::file::{Item, Step, WorkflowFile, load};
+use crate::context::CommandContext;
+use crate::model::{
+    Activity, CommandParameter, Entity, Generation, ParameterKind, ParameterValue, Person, Plan,
+    SoftwareAgent, Stream, Usage,
+};
+use crate::repo::ProjectDir;
+use crate::store::{Kind, Record};
+use crate::{Error, Result};
+
+/// Options of `renku run FILE.yml`.
+#[derive(Debug, Clone, Default)]
+pub struct FileRunOptions {
+    /// Steps to run (default: all), in any order.
+    pub steps: Vec<String>,
+    /// Only say what would run.
+    pub dry_run: bool,
+    /// Run, but record and commit nothing.
+    pub no_commit: bool,
+}
+
+/// What `renku run FILE.yml` did (or would do).
+#[derive(Debug, Clone, Default)]
+pub struct FileRunReport {
+    /// `(plan name, step name, command as written)` of each selected step, in run order.
+    pub steps: Vec<(String, String, String)>,
+    /// Warnings (items missing from commands, duplicated step names).
+    pub warnings: Vec<String>,
+    /// Plans recorded (empty for dry runs and `--no-commit`).
+    pub plans: Vec<Plan>,
+}
+
+/// `/plans/<md5 of text>`.
+fn md5_id(text: &str) -> String {
+    let digest = Md5::digest(text.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("/plans/{hex}")
+}
+
+/// Runs (or, with `dry_run`, lists) the selected steps of the workflow file at `path`.
+/// `on_step(plan name, command)` is called before each step runs.
+pub fn run_file(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    path: &Path,
+    opts: &FileRunOptions,
+    on_step: &dyn Fn(&str, &str),
+) -> Result<FileRunReport> {
+    let file = load(project, path)?;
+    let stem = Path::new(&file.path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut report = FileRunReport::default();
+    let selected = select_steps(&file, &opts.steps, &mut report.warnings)?;
+    for step in &selected {
+        report.warnings.extend(step.warnings.iter().cloned());
+        report.steps.push((
+            format!("{stem}.{}", step.name),
+            step.name.clone(),
+            step.command.clone(),
+        ));
+    }
+    if opts.dry_run {
+        return Ok(report);
+    }
+    let root = project.root().to_path_buf();
+    let git = project.git()?;
+    let store = project.store();
+    let mut tx = ctx.begin_transaction(&root)?;
+    let (user_name, user_email) = git.identity()?;
+    let person = Person::new(user_name, Some(user_email), None);
+    let index = store.index()?;
+    let mut persisted: BTreeSet<String> = BTreeSet::new();
+    let mut records: Vec<(Plan, Activity, PlanOrigin)> = Vec::new();
+    for step in &selected {
+        let plan_name = format!("{stem}.{}", step.name);
+        on_step(&plan_name, &step.display_command());
+        // Inputs must exist; their content is hashed before the step runs.
+        let mut input_hashes: BTreeMap<String, String> = BTreeMap::new();
+        for input in step.items.iter().filter(|i| i.kind == ParameterKind::Input) {
+            if !root.join(&input.value).exists() {
+                return Err(Error::Failed(format!(
+                    "Step '{}': the input file or directory '{}' does not exist.",
+                    step.name, input.value
+                )));
+            }
+            input_hashes.insert(
+                input.value.clone(),
+                git.hash_path(&input.value)?.to_string(),
+            );
+        }
+        let started = crate::util::now_precise();
+        execute_step(&root, step)?;
+        let ended = crate::util::now_precise();
+        crate::interrupt::check()?;
+        for output in step
+            .items
+            .iter()
+            .filter(|i| i.kind == ParameterKind::Output)
+        {
+            if !root.join(&output.value).exists() {
+                return Err(Error::Failed(format!(
+                    "Step '{}' did not produce its output '{}'.",
+                    step.name, output.value
+                )));
+            }
+        }
+        for it in step
+            .items
+            .iter()
+            .filter(|i| i.kind != ParameterKind::Parameter && i.persist)
+        {
+            persisted.insert(it.value.clone());
+        }
+        // The plan: the same id as long as the step does not change.
+        let stable_id = md5_id(&format!("{}::{}", file.path, step.name));
+        let mut plan = step_plan(step, &plan_name, &stable_id, &person);
+        let previous = index
+            .latest(Kind::Plan, Some(&stable_id))
+            .map(|head| store.read::<Plan>(Kind::Plan, &head))
+            .transpose()?;
+        let origin = match previous {
+            Some(prev) if prev.removed => {
+                // The step's plan was removed: the step starts a new plan.
+                plan = step_plan(step, &plan_name, &Plan::new_id(), &person);
+                PlanOrigin::New
+            }
+            Some(prev) if same_plan(&prev.data, &plan) => {
+                plan = prev.data.clone();
+                PlanOrigin::Reused
+            }
+            Some(prev) => {
+                plan.derived_from = Some(prev.data.id.clone());
+                plan.id = Plan::new_id();
+                plan.date_created = prev.data.date_created;
+                PlanOrigin::Derived(Box::new(prev))
+            }
+            None => PlanOrigin::New,
+        };
+        let activity_id = Activity::new_id();
+        let entity = |rel: &str, before: Option<&String>| -> Result<Entity> {
+            let checksum = match before {
+                Some(h) => h.clone(),
+                None => git.hash_path(rel)?.to_string(),
+            };
+            Ok(Entity::new(rel, &checksum, root.join(rel).is_dir()))
+        };
+        let usages = step
+            .items
+            .iter()
+            .filter(|i| i.kind == ParameterKind::Input)
+            .map(|i| {
+                Ok(Usage {
+                    id: format!("{activity_id}/usages/{}", crate::util::new_hex_id()),
+                    entity: entity(&i.value, input_hashes.get(&i.value))?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let generations = step
+            .items
+            .iter()
+            .filter(|i| i.kind == ParameterKind::Output)
+            .map(|i| {
+                Ok(Generation {
+                    id: format!("{activity_id}/generations/{}", crate::util::new_hex_id()),
+                    entity: entity(&i.value, None)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let activity = Activity {
+            id: activity_id.clone(),
+            plan_id: plan.id.clone(),
+            started_at_time: started,
+            ended_at_time: ended,
+            agent: SoftwareAgent::current(),
+            person: person.clone(),
+            usages,
+            generations,
+            parameters: plan
+                .parameters
+                .iter()
+                .map(|p| ParameterValue {
+                    id: format!(
+                        "{activity_id}/parameter-value/{}",
+                        crate::util::new_hex_id()
+                    ),
+                    parameter_id: p.id.clone(),
+                    value: p.default_value.clone(),
+                })
+                .collect(),
+        };
+        report.plans.push(plan.clone());
+        records.push((plan, activity, origin));
+    }
+    if opts.no_commit {
+        tx.rollback()?;
+        report.plans.clear();
+        return Ok(report);
+    }
+    tx.stage_path(&file.path)?;
+    for rel in &persisted {
+        stage_tree(&mut tx, &root, rel)?;
+    }
+    for (plan, activity, origin) in &records {
+        let record = match origin {
+            PlanOrigin::Reused => None,
+            PlanOrigin::New => Some(Record::new(
+                Kind::Plan,
+                plan.id.clone(),
+                tx.id(),
+                plan.clone(),
+            )),
+            PlanOrigin::Derived(prev) => Some(prev.derive(tx.id(), plan.clone())),
+        };
+        if let Some(record) = record {
+            store.put(&mut tx, &record)?;
+        }
+        let activity_record = Record::new(
+            Kind::Activity,
+            activity.id.clone(),
+            tx.id(),
+            activity.clone(),
+        );
+        store.put(&mut tx, &activity_record)?;
+    }
+    tx.commit(&ctx.argv)?;
+    Ok(report)
+}
+
+/// Where the plan recorded for a step comes from.
+enum PlanOrigin {
+    /// First run of the step (or its plan was removed): a new plan.
+    New,
+    /// The step did not change: the recorded plan is reused.
+    Reused,
+    /// The step changed: a new version of the recorded plan.
+    Derived(Box<Record<Plan>>),
+}
+
+/// Stages a file, or every file under a directory.
+fn stage_tree(
+    tx: &mut crate::repo::transaction::Transaction,
+    root: &Path,
+    rel: &str,
+) -> Result<()> {
+    let abs = root.join(rel);
+    if abs.is_file() {
+        return tx.stage_path(rel);
+    }
+    let mut stack = vec![abs];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(r) = p.strip_prefix(root) {
+                tx.stage_path(&r.to_string_lossy().replace('\\', "/"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn select_steps<'a>(
+    file: &'a WorkflowFile,
+    wanted: &[String],
+    warnings: &mut Vec<String>,
+) -> Result<Vec<&'a Step>> {
+    if wanted.is_empty() {
+        return Ok(file.steps.iter().collect());
+    }
+    let unique: BTreeSet<&String> = wanted.iter().collect();
+    if unique.len() != wanted.len() {
+        warnings.push("Duplicated steps will be included only once.".into());
+    }
+    let missing: Vec<&str> = unique
+        .iter()
+        .filter(|w| !file.steps.iter().any(|s| s.name == ***w))
+        .map(|w| w.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Parameter(format!(
+            "Cannot find steps: {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(file
+        .steps
+        .iter()
+        .filter(|s| unique.contains(&s.name))
+        .collect())
+}
+
+fn execute_step(root: &Path, step: &Step) -> Result<()> {
+    let Some((program, args)) = step.argv.split_first() else {
+        return Err(Error::Failed(format!(
+            "Step '{}' has an empty command.",
+            step.name
+        )));
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(root);
+    let open_out = |it: &Item| -> Result<std::fs::File> {
+        let p = root.join(&it.value);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(format!("Cannot create {}", parent.display()), e))?;
+        }
+        std::fs::File::create(&p).map_err(|e| Error::io(format!("Cannot write {}", it.value), e))
+    };
+    for it in &step.items {
+        match it.mapped_to {
+            Some(Stream::Stdin) => {
+                let f = std::fs::File::open(root.join(&it.value))
+                    .map_err(|e| Error::io(format!("Cannot read {}", it.value), e))?;
+                cmd.stdin(Stdio::from(f));
+            }
+            Some(Stream::Stdout) => {
+                cmd.stdout(Stdio::from(open_out(it)?));
+            }
+            Some(Stream::Stderr) => {
+                cmd.stderr(Stdio::from(open_out(it)?));
+            }
+            None => {}
+        }
+    }
+    let status = cmd.status().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => Error::Usage(format!(
+            "Cannot execute command '{program}' of step '{}': This is likely because the executable doesn't exist or has the wrong permissions set.",
+            step.name
+        )),
+        _ => Error::Command(format!("Cannot execute step '{}': {e}", step.name)),
+    })?;
+    match status.code() {
+        Some(code) if step.success_codes.contains(&code) => Ok(()),
+        Some(code) => Err(Error::Command(format!(
+            "Step '{}' failed: the command returned exit status {code}.",
+            step.name
+        ))),
+        None => {
+            crate::interrupt::check()?;
+            Err(Error::Command(format!(
+                "Step '{}' was terminated by a signal.",
+                step.name
+            )))
+        }
+    }
+}
+
+/// The plan of a step.
+fn step_plan(step: &Step, name: &str, id: &str, person: &Person) -> Plan {
+    let now = crate::util::now();
+    let parameters = step
+        .items
+        .iter()
+        .map(|it| CommandParameter {
+            id: format!(
+                "{id}/{}/{}",
+                it.kind.id_segment(),
+                crate::util::quote_path(&it.name)
+            ),
+            kind: it.kind,
+            name: it.name.clone(),
+            description: it.description.clone(),
+            default_value: serde_json::json!(it.value),
+            position: it.position,
+            prefix: it.prefix.clone(),
+            mapped_to: it.mapped_to,
+            encoding_format: (it.kind != ParameterKind::Parameter)
+                .then(|| "application/octet-stream".to_string()),
+            create_folder: false,
+            name_set_by_user: it.named,
+        })
+        .collect();
+    Plan {
+        id: id.to_string(),
+        name: name.to_string(),
+        description: step.description.clone(),
+        command: step.base_command.join(" "),
+        parameters,
+        success_codes: if step.success_codes == [0] {
+            Vec::new()
+        } else {
+            step.success_codes.clone()
+        },
+        keywords: step.keywords.clone(),
+        creators: vec![person.clone()],
+        date_created: now,
+        date_modified: now,
+        date_removed: None,
+        derived_from: None,
+        annotations: Vec::new(),
+    }
+}
+
+/// Whether two plans describe the same step (ignoring ids and dates).
+fn same_plan(a: &Plan, b: &Plan) -> bool {
+    let strip = |p: &Plan| {
+        let params: Vec<_> = p
+            .parameters
+            .iter()
+            .map(|x| {
+                (
+                    x.kind,
+                    x.name.clone(),
+                    x.default_value.clone(),
+                    x.position,
+                    x.prefix.clone(),
+                    x.mapped_to,
+                    x.description.clone(),
+                )
+            })
+            .collect();
+        (
+            p.name.clone(),
+            p.command.clone(),
+            params,
+            p.success_codes.clone(),
+            p.keywords.clone(),
+            p.description.clone(),
+        )
+    };
+    strip(a) == strip(b)
+}

@@ -1,0 +1,246 @@
+//! `renku run FILE.yml`: running workflow files.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+fn setup(env: &TestEnv) -> PathBuf {
+    let root = env.init_project("p");
+    std::fs::create_dir_all(root.join("data/collection")).unwrap();
+    std::fs::write(
+        root.join("data/collection/models.csv"),
+        (1..=12).map(|i| format!("{i}\n")).collect::<String>(),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("data/collection/colors.csv"),
+        "red\ngreen\nblue\n",
+    )
+    .unwrap();
+    std::fs::copy(shared_data().join("workflow-file.yml"), root.join("wf.yml")).unwrap();
+    env.git(&root, &["add", "data", "wf.yml"]);
+    env.git(&root, &["commit", "-q", "-m", "data and workflow"]);
+    root
+}
+
+fn plans(env: &TestEnv, root: &Path) -> Vec<(String, String)> {
+    let out = env.run_in(root, &["workflow", "ls", "--format", "json"]);
+    assert_success(&out);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    list.iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn md5_plan_id(text: &str) -> String {
+    let out = std::process::Command::new("md5sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(text.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    format!(
+        "/plans/{}",
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+    )
+}
+
+#[test]
+fn dry_run_lists_the_steps_and_changes_nothing() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    let before = env.commit_count(&root);
+    let out = env.run_in(&root, &["run", "--dry-run", "wf.yml"]);
+    assert_success(&out);
+    assert_eq!(
+        stdout(&out),
+        "Will execute step 'head': head $n $models $colors > $temporary-result\n\
+         Will execute step 'tail': tail $parameters intermediate > results/output.csv\n\
+         Will execute step 'line-count': wc -l $models-and-colors > $output\n"
+    );
+    assert_eq!(env.commit_count(&root), before);
+    assert_eq!(env.status(&root), "");
+}
+
+#[test]
+fn running_a_workflow_file_records_every_step_in_one_commit() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    let before = env.commit_count(&root);
+    let out = env.run_in(&root, &["run", "wf.yml"]);
+    assert_success(&out);
+    assert_contains(
+        &stdout(&out),
+        "Executing step 'wf.head': 'head -n10 data/collection/models.csv data/collection/colors.csv > intermediate' ...\n",
+    );
+    assert_eq!(env.commit_count(&root), before + 1);
+    assert_eq!(
+        env.git(&root, &["log", "-1", "--format=%s"]).trim(),
+        "renku run wf.yml"
+    );
+    // Persisted outputs are committed; `intermediate` (persist: false) is left untracked.
+    let files = env.git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        files.lines().any(|f| f == "results/output.csv")
+            && files.lines().any(|f| f == "results/output.csv.wc"),
+        "{files}"
+    );
+    assert!(!files.lines().any(|f| f == "intermediate"), "{files}");
+    assert_eq!(
+        files
+            .lines()
+            .filter(|f| f.starts_with(".renku/store/plan/"))
+            .count(),
+        3,
+        "{files}"
+    );
+    assert_eq!(
+        files
+            .lines()
+            .filter(|f| f.starts_with(".renku/store/activity/"))
+            .count(),
+        3,
+        "{files}"
+    );
+    assert_eq!(env.status(&root), "?? intermediate\n");
+    // `tail -n5` of `head -n10 models colors` (head prints file headers for two files).
+    assert_eq!(
+        std::fs::read_to_string(root.join("results/output.csv")).unwrap(),
+        "\n==> data/collection/colors.csv <==\nred\ngreen\nblue\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("results/output.csv.wc")).unwrap(),
+        "5 results/output.csv\n"
+    );
+
+    // Plan ids derive from the file and step names.
+    let ids = plans(&env, &root);
+    assert_eq!(
+        ids.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["wf.head", "wf.line-count", "wf.tail"]
+    );
+    for (name, id) in &ids {
+        let step = name.trim_start_matches("wf.");
+        assert_eq!(*id, md5_plan_id(&format!("wf.yml::{step}")), "{name}");
+    }
+
+    // An unchanged file reuses the plans: only activities are added.
+    assert_success(&env.run_in(&root, &["run", "wf.yml"]));
+    let files = env.git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(
+        files
+            .lines()
+            .filter(|f| f.starts_with(".renku/store/plan/"))
+            .count(),
+        0,
+        "{files}"
+    );
+    assert_eq!(
+        files
+            .lines()
+            .filter(|f| f.starts_with(".renku/store/activity/"))
+            .count(),
+        3,
+        "{files}"
+    );
+    assert_eq!(plans(&env, &root), ids);
+
+    // A changed step gets a new plan version; the others keep theirs.
+    let text = std::fs::read_to_string(root.join("wf.yml"))
+        .unwrap()
+        .replace("value: 5", "value: 3");
+    std::fs::write(root.join("wf.yml"), text).unwrap();
+    let out = env.run_in(&root, &["run", "wf.yml", "tail"]);
+    assert_success(&out);
+    let files = env.git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        files.lines().any(|f| f == "wf.yml"),
+        "the changed workflow file is committed: {files}"
+    );
+    let after = plans(&env, &root);
+    let tail_before = &ids.iter().find(|(n, _)| n == "wf.tail").unwrap().1;
+    let tail_after = &after.iter().find(|(n, _)| n == "wf.tail").unwrap().1;
+    assert_ne!(tail_before, tail_after);
+    let shown = stdout(&env.run_in(&root, &["workflow", "show", "wf.tail"]));
+    assert_contains(
+        &shown,
+        "Command: tail -n3 intermediate > results/output.csv",
+    );
+    assert_eq!(
+        after
+            .iter()
+            .filter(|(n, _)| n != "wf.tail")
+            .collect::<Vec<_>>(),
+        ids.iter()
+            .filter(|(n, _)| n != "wf.tail")
+            .collect::<Vec<_>>()
+    );
+    assert_code(&env.run_in(&root, &["doctor"]), 0);
+    let log: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&env.run_in(&root, &["log", "--format", "json"]))).unwrap();
+    assert_eq!(log.len(), 7);
+}
+
+#[test]
+fn selected_steps_no_commit_and_failures() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    let before = env.commit_count(&root);
+    // Unknown step: exit 2, nothing ran.
+    let out = env.run_in(&root, &["run", "wf.yml", "head", "nope"]);
+    assert_code(&out, 2);
+    assert_contains(&stderr(&out), "Cannot find steps: nope");
+    assert!(!root.join("intermediate").exists());
+
+    // --no-commit runs the step and records nothing.
+    let out = env.run_in(&root, &["run", "--no-commit", "wf.yml", "head"]);
+    assert_success(&out);
+    assert!(root.join("intermediate").exists());
+    assert_eq!(env.commit_count(&root), before);
+    assert!(!root.join(".renku/store/plan").exists());
+
+    // A failing step: exit 1, names the step, nothing recorded.
+    let wf = "name: failing\nsteps:\n  ok:\n    command: touch $out\n    outputs:\n      out:\n        path: made.txt\n  bad:\n    command: sh -c 'exit 3'\n";
+    std::fs::write(root.join("fail.yml"), wf).unwrap();
+    let out = env.run_in(&root, &["run", "fail.yml"]);
+    assert_code(&out, 1);
+    assert_contains(
+        &stderr(&out),
+        "Step 'bad' failed: the command returned exit status 3.",
+    );
+    assert_eq!(env.commit_count(&root), before);
+    assert!(!root.join(".renku/store/plan").exists());
+
+    // A missing input: exit 1 before running anything.
+    let wf = "name: missing\nsteps:\n  s1:\n    command: cat $x\n    inputs:\n      x:\n        path: absent.txt\n";
+    std::fs::write(root.join("missing.yml"), wf).unwrap();
+    let out = env.run_in(&root, &["run", "missing.yml"]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "'absent.txt' does not exist");
+
+    // A malformed file: exit 2 with file and line.
+    std::fs::write(
+        root.join("bad.yml"),
+        "name: bad\nsteps:\n  s1:\n    commnd: echo\n",
+    )
+    .unwrap();
+    let out = env.run_in(&root, &["run", "bad.yml"]);
+    assert_code(&out, 2);
+    assert_contains(
+        &stderr(&out),
+        "bad.yml:4: Invalid attributes for step 's1': commnd",
+    );
+    assert_eq!(env.commit_count(&root), before);
+}
