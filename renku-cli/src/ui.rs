@@ -79,9 +79,10 @@ pub fn confirm(prompt: &str) -> bool {
 }
 
 /// Renders a table in "simple" style: upper-case headers, a dashed rule, columns separated
-/// by two spaces; columns flagged in `right` are right-aligned.
+/// by two spaces and at least two characters wider than their header (as renku-python's
+/// tables are); columns flagged in `right` are right-aligned.
 pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count() + 2).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
@@ -140,7 +141,7 @@ mod tests {
         );
         assert_eq!(
             t,
-            "INDEX  ID\n-----  --------------\n    1  python-minimal\n   10  x\n"
+            "  INDEX  ID\n-------  --------------\n      1  python-minimal\n     10  x\n"
         );
     }
 }

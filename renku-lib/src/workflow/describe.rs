@@ -47,9 +47,6 @@ pub fn plan_text(plan: &Plan) -> String {
             if let Some(prefix) = &p.prefix {
                 s.push_str(&format!("\t\tPrefix: {prefix}\n"));
             }
-            if let Some(stream) = p.mapped_to {
-                s.push_str(&format!("\t\tMapped To: {}\n", stream.as_str()));
-            }
         }
     }
     s
