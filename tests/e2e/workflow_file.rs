@@ -244,3 +244,17 @@ fn selected_steps_no_commit_and_failures() {
     );
     assert_eq!(env.commit_count(&root), before);
 }
+
+#[test]
+fn steps_see_their_values_in_renku_env_variables() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    let wf = "name: envs\nsteps:\n  show:\n    command: sh -c 'echo $RENKU_ENV_n $RENKU_ENV_models > env.txt'\n    inputs:\n      models:\n        path: data/collection/models.csv\n        implicit: true\n    outputs:\n      out:\n        path: env.txt\n        implicit: true\n    parameters:\n      n:\n        value: 7\n        implicit: true\n";
+    std::fs::write(root.join("envs.yml"), wf).unwrap();
+    let out = env.run_in(&root, &["run", "envs.yml"]);
+    assert_success(&out);
+    assert_eq!(
+        std::fs::read_to_string(root.join("env.txt")).unwrap(),
+        "7 data/collection/models.csv\n"
+    );
+}

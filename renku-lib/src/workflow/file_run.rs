@@ -314,6 +314,10 @@ fn execute_step(root: &Path, step: &Step) -> Result<()> {
     };
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir(root);
+    // Scripts using renku-python's `renku.api` read their values from these.
+    for it in &step.items {
+        cmd.env(format!("RENKU_ENV_{}", it.name), &it.value);
+    }
     let open_out = |it: &Item| -> Result<std::fs::File> {
         let p = root.join(&it.value);
         if let Some(parent) = p.parent() {
