@@ -2402,7 +2402,7 @@ fn workflow_show_describes_a_workflow_file() {
     )
     .unwrap();
     let out = env.run_in(&root, &["workflow", "show", "bad.yml"]);
-    assert_code(&out, 2);
+    assert_code(&out, 1);
     assert_contains(
         &stderr(&out),
         "bad.yml:5: Invalid attributes for step 's1': colour",

@@ -64,9 +64,14 @@ fn dry_run_lists_the_steps_and_changes_nothing() {
     let before = env.commit_count(&root);
     let out = env.run_in(&root, &["run", "--dry-run", "wf.yml"]);
     assert_success(&out);
+    // As renku-python: the warning about items missing from a command comes first, on stdout.
     assert_eq!(
         stdout(&out),
-        "Will execute step 'head': head $n $models $colors > $temporary-result\n\
+        "Warning: The following inputs/outputs/parameters didn't appear in the command of step 'line-count': 'wc -l $models-and-colors > $output':\n\
+         (set 'implicit' attribute for them to 'true' if this is intentional)\n\
+         \tdata/collection/models.csv\n\
+         \tdata/collection/colors.csv\n\
+         Will execute step 'head': head $n $models $colors > $temporary-result\n\
          Will execute step 'tail': tail $parameters intermediate > results/output.csv\n\
          Will execute step 'line-count': wc -l $models-and-colors > $output\n"
     );
@@ -83,7 +88,7 @@ fn running_a_workflow_file_records_every_step_in_one_commit() {
     assert_success(&out);
     assert_contains(
         &stdout(&out),
-        "Executing step 'wf.head': 'head -n10 data/collection/models.csv data/collection/colors.csv > intermediate' ...\n",
+        "Executing step 'workflow-file.head': 'head -n10 data/collection/models.csv data/collection/colors.csv > intermediate' ...\n",
     );
     assert_eq!(env.commit_count(&root), before + 1);
     assert_eq!(
@@ -129,10 +134,14 @@ fn running_a_workflow_file_records_every_step_in_one_commit() {
     let ids = plans(&env, &root);
     assert_eq!(
         ids.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["wf.head", "wf.line-count", "wf.tail"]
+        [
+            "workflow-file.head",
+            "workflow-file.line-count",
+            "workflow-file.tail"
+        ]
     );
     for (name, id) in &ids {
-        let step = name.trim_start_matches("wf.");
+        let step = name.trim_start_matches("workflow-file.");
         assert_eq!(*id, md5_plan_id(&format!("wf.yml::{step}")), "{name}");
     }
 
@@ -170,10 +179,18 @@ fn running_a_workflow_file_records_every_step_in_one_commit() {
         "the changed workflow file is committed: {files}"
     );
     let after = plans(&env, &root);
-    let tail_before = &ids.iter().find(|(n, _)| n == "wf.tail").unwrap().1;
-    let tail_after = &after.iter().find(|(n, _)| n == "wf.tail").unwrap().1;
+    let tail_before = &ids
+        .iter()
+        .find(|(n, _)| n == "workflow-file.tail")
+        .unwrap()
+        .1;
+    let tail_after = &after
+        .iter()
+        .find(|(n, _)| n == "workflow-file.tail")
+        .unwrap()
+        .1;
     assert_ne!(tail_before, tail_after);
-    let shown = stdout(&env.run_in(&root, &["workflow", "show", "wf.tail"]));
+    let shown = stdout(&env.run_in(&root, &["workflow", "show", "workflow-file.tail"]));
     assert_contains(
         &shown,
         "Command: tail -n3 intermediate > results/output.csv",
@@ -181,10 +198,10 @@ fn running_a_workflow_file_records_every_step_in_one_commit() {
     assert_eq!(
         after
             .iter()
-            .filter(|(n, _)| n != "wf.tail")
+            .filter(|(n, _)| n != "workflow-file.tail")
             .collect::<Vec<_>>(),
         ids.iter()
-            .filter(|(n, _)| n != "wf.tail")
+            .filter(|(n, _)| n != "workflow-file.tail")
             .collect::<Vec<_>>()
     );
     assert_code(&env.run_in(&root, &["doctor"]), 0);
@@ -237,7 +254,7 @@ fn selected_steps_no_commit_and_failures() {
     )
     .unwrap();
     let out = env.run_in(&root, &["run", "bad.yml"]);
-    assert_code(&out, 2);
+    assert_code(&out, 1);
     assert_contains(
         &stderr(&out),
         "bad.yml:4: Invalid attributes for step 's1': commnd",
@@ -257,4 +274,29 @@ fn steps_see_their_values_in_renku_env_variables() {
         std::fs::read_to_string(root.join("env.txt")).unwrap(),
         "7 data/collection/models.csv\n"
     );
+}
+
+#[test]
+fn output_directories_are_created_and_short_names_accepted() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    // `cp` does not create `work/`; the step's output directory is made before it runs.
+    let wf = "name: t\nsteps:\n  s:\n    command: cp $in $out\n    inputs:\n      in:\n        path: data/collection/colors.csv\n    outputs:\n      out:\n        path: work/deep/colors.csv\n";
+    std::fs::write(root.join("short.yml"), wf).unwrap();
+    let out = env.run_in(&root, &["run", "short.yml"]);
+    assert_success(&out);
+    assert_contains(
+        &stdout(&out),
+        "Executing step 't.s': 'cp data/collection/colors.csv work/deep/colors.csv' ...",
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("work/deep/colors.csv")).unwrap(),
+        "red\ngreen\nblue\n"
+    );
+    let files = env.git(&root, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(
+        files.lines().any(|f| f == "work/deep/colors.csv"),
+        "{files}"
+    );
+    assert_success(&env.run_in(&root, &["workflow", "show", "t.s"]));
 }

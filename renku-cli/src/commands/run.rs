@@ -176,6 +176,9 @@ fn run_workflow_file(
         ui::warning(w);
     }
     if args.dry_run {
+        for w in &report.unused_items {
+            crate::outln!("Warning: {w}");
+        }
         for (_, step, command) in &report.steps {
             crate::outln!("Will execute step '{step}': {command}");
         }

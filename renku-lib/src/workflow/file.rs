@@ -123,7 +123,7 @@ impl Source<'_> {
     }
 
     fn error(&self, line: usize, problem: impl std::fmt::Display) -> Error {
-        Error::Parameter(format!("{}:{line}: {problem}", self.path))
+        Error::Failed(format!("{}:{line}: {problem}", self.path))
     }
 }
 
@@ -148,7 +148,7 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 fn valid_name(name: &str, allow_dot: bool) -> bool {
-    name.len() >= 2
+    !name.is_empty()
         && name
             .chars()
             .next()
@@ -162,7 +162,7 @@ fn valid_name(name: &str, allow_dot: bool) -> bool {
 pub fn parse(text: &str, path: &str) -> Result<WorkflowFile> {
     let src = Source { path, text };
     let root: Value = serde_saphyr::from_str(text)
-        .map_err(|e| Error::Parameter(format!("{path}: invalid YAML: {e}")))?;
+        .map_err(|e| Error::Failed(format!("{path}: invalid YAML: {e}")))?;
     let Value::Object(top) = root else {
         return Err(src.error(1, "Workflow file must be a YAML dictionary"));
     };
@@ -363,7 +363,10 @@ fn parse_step(src: &Source<'_>, name: &str, body: &Value, line: usize) -> Result
     let command = match map.get("command") {
         Some(Value::String(c)) if !c.trim().is_empty() => c.clone(),
         Some(Value::String(_)) | None => {
-            return Err(src.error(line, format!("Step '{name}' has no 'command'")));
+            return Err(src.error(
+                line,
+                format!("Required attribute 'command' isn't set for step '{name}'"),
+            ));
         }
         Some(other) => {
             return Err(src.error(
@@ -420,7 +423,7 @@ fn parse_step(src: &Source<'_>, name: &str, body: &Value, line: usize) -> Result
             return Err(src.error(
                 line,
                 format!(
-                    "Duplicate input, output or parameter names found in {what}: {}",
+                    "Duplicate input, output or parameter names found: {}",
                     it.name
                 ),
             ));
@@ -621,8 +624,8 @@ fn resolve_command(src: &Source<'_>, step: &mut Step, line: usize) -> Result<()>
         return Err(src.error(
             line,
             format!(
-                "Cannot run multiple commands/piping in step '{}'",
-                step.name
+                "Cannot run multiple commands/piping in step '{}': {}",
+                step.name, step.command
             ),
         ));
     }
@@ -953,7 +956,7 @@ fn describe_step(step: &Step) -> String {
             if it.implicit {
                 s.push_str("                Implicit: True\n");
             }
-            if kind == ParameterKind::Output && it.persist && it.mapped_to.is_some() {
+            if kind == ParameterKind::Output && it.persist {
                 s.push_str("                Persist: True\n");
             }
             if let Some(m) = it.mapped_to {
@@ -1073,7 +1076,7 @@ mod tests {
             ),
             (
                 "name: wf\nsteps:\n  s1:\n    description: no command\n",
-                "wf.yml:3: Step 's1' has no 'command'",
+                "wf.yml:3: Required attribute 'command' isn't set for step 's1'",
             ),
             (
                 "name: wf\nsteps:\n  - s1:\n      command: echo a\n  - s1:\n      command: echo b\n",

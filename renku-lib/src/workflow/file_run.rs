@@ -34,8 +34,10 @@ pub struct FileRunOptions {
 pub struct FileRunReport {
     /// `(plan name, step name, command as written)` of each selected step, in run order.
     pub steps: Vec<(String, String, String)>,
-    /// Warnings (items missing from commands, duplicated step names).
+    /// Warnings about the step selection (duplicated step names).
     pub warnings: Vec<String>,
+    /// Warnings about items that do not appear in their step's command.
+    pub unused_items: Vec<String>,
     /// Plans recorded (empty for dry runs and `--no-commit`).
     pub plans: Vec<Plan>,
 }
@@ -57,14 +59,12 @@ pub fn run_file(
     on_step: &dyn Fn(&str, &str),
 ) -> Result<FileRunReport> {
     let file = load(project, path)?;
-    let stem = Path::new(&file.path)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // Step plans are named `<workflow name>.<step>`, as renku-python names them.
+    let stem = file.name.clone();
     let mut report = FileRunReport::default();
     let selected = select_steps(&file, &opts.steps, &mut report.warnings)?;
     for step in &selected {
-        report.warnings.extend(step.warnings.iter().cloned());
+        report.unused_items.extend(step.warnings.iter().cloned());
         report.steps.push((
             format!("{stem}.{}", step.name),
             step.name.clone(),
@@ -99,6 +99,17 @@ pub fn run_file(
                 input.value.clone(),
                 git.hash_path(&input.value)?.to_string(),
             );
+        }
+        // The command may expect the directories of its outputs to exist.
+        for output in step
+            .items
+            .iter()
+            .filter(|i| i.kind == ParameterKind::Output)
+        {
+            if let Some(parent) = root.join(&output.value).parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(format!("Cannot create {}", parent.display()), e))?;
+            }
         }
         let started = crate::util::now_precise();
         execute_step(&root, step)?;

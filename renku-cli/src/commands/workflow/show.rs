@@ -21,7 +21,7 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
             renku_lib::workflow::file::load(&project, std::path::Path::new(&args.name_or_id))?;
         for step in &file.steps {
             for w in &step.warnings {
-                crate::ui::warning(w);
+                crate::outln!("Warning: {w}");
             }
         }
         crate::out!("{}", renku_lib::workflow::file::describe(&file));
