@@ -103,12 +103,13 @@ fn running_a_workflow_file_records_every_step_in_one_commit() {
         "{files}"
     );
     assert!(!files.lines().any(|f| f == "intermediate"), "{files}");
+    // Three step plans and the composite plan of the file.
     assert_eq!(
         files
             .lines()
             .filter(|f| f.starts_with(".renku/store/plan/"))
             .count(),
-        3,
+        4,
         "{files}"
     );
     assert_eq!(
@@ -130,20 +131,34 @@ fn running_a_workflow_file_records_every_step_in_one_commit() {
         "5 results/output.csv\n"
     );
 
-    // Plan ids derive from the file and step names.
+    // Plan ids derive from the file and step names; the whole file is a composite plan.
     let ids = plans(&env, &root);
     assert_eq!(
         ids.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
         [
+            "workflow-file",
             "workflow-file.head",
             "workflow-file.line-count",
             "workflow-file.tail"
         ]
     );
     for (name, id) in &ids {
-        let step = name.trim_start_matches("workflow-file.");
-        assert_eq!(*id, md5_plan_id(&format!("wf.yml::{step}")), "{name}");
+        let expected = match name.strip_prefix("workflow-file.") {
+            Some(step) => md5_plan_id(&format!("wf.yml::{step}")),
+            None => md5_plan_id("wf.yml"),
+        };
+        assert_eq!(*id, expected, "{name}");
     }
+    let shown = stdout(&env.run_in(&root, &["workflow", "show", "workflow-file"]));
+    assert_contains(
+        &shown,
+        "Path: wf.yml\nSteps:\n\t- workflow-file.head:\n\t\tId: ",
+    );
+    assert_contains(&shown, "\t- workflow-file.tail:\n");
+    assert_code(
+        &env.run_in(&root, &["workflow", "export", "workflow-file"]),
+        1,
+    );
 
     // An unchanged file reuses the plans: only activities are added.
     assert_success(&env.run_in(&root, &["run", "wf.yml"]));
@@ -299,4 +314,22 @@ fn output_directories_are_created_and_short_names_accepted() {
         "{files}"
     );
     assert_success(&env.run_in(&root, &["workflow", "show", "t.s"]));
+}
+
+#[test]
+fn workflow_name_must_not_collide_with_another_plan() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    assert_success(&env.run_in(
+        &root,
+        &["run", "--no-output", "--name", "workflow-file", "true"],
+    ));
+    let before = env.commit_count(&root);
+    let out = env.run_in(&root, &["run", "wf.yml"]);
+    assert_code(&out, 1);
+    assert_contains(
+        &stderr(&out),
+        "Duplicate workflow file name: Workflow 'workflow-file' already exists.",
+    );
+    assert_eq!(env.commit_count(&root), before);
 }

@@ -157,9 +157,20 @@ pub struct Plan {
     /// Custom metadata.
     #[serde(default)]
     pub annotations: Vec<Annotation>,
+    /// For a composite plan: the ids of its steps' plans, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<String>,
+    /// For the composite plan of a workflow file: the file's path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 impl Plan {
+    /// Whether this plan is a composite of other plans (e.g. a whole workflow file).
+    pub fn is_composite(&self) -> bool {
+        !self.steps.is_empty()
+    }
+
     /// A new plan id (`/plans/<32 hex>`).
     pub fn new_id() -> String {
         format!("/plans/{}", crate::util::new_hex_id())
@@ -280,6 +291,8 @@ mod tests {
             date_removed: None,
             derived_from: None,
             annotations: vec![],
+            steps: vec![],
+            path: None,
         };
         assert_eq!(plan.to_argv(), vec!["head", "-n", "10", "in file.txt"]);
         assert_eq!(plan.full_command(), "head -n 10 'in file.txt' > out.txt");

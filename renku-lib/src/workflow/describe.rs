@@ -3,6 +3,32 @@
 
 use crate::model::{Activity, CommandParameter, ParameterKind, Plan};
 
+/// The `workflow show` view of a composite plan and the plans of its steps.
+pub fn composite_text(plan: &Plan, steps: &[Plan]) -> String {
+    let mut s = format!("Id: {}\nName: {}\n", plan.id, plan.name);
+    if let Some(d) = &plan.description {
+        s.push_str(&format!("{d}\n"));
+    }
+    let creators: Vec<String> = plan.creators.iter().map(|c| c.full_identity()).collect();
+    s.push_str(&format!("Creators: {}\n", creators.join(", ")));
+    if !plan.keywords.is_empty() {
+        s.push_str(&format!("Keywords: {}\n", plan.keywords.join(", ")));
+    }
+    if let Some(path) = &plan.path {
+        s.push_str(&format!("Path: {path}\n"));
+    }
+    s.push_str("Steps:\n");
+    for id in &plan.steps {
+        let name = steps
+            .iter()
+            .find(|p| p.id == *id)
+            .map(|p| p.name.as_str())
+            .unwrap_or("(missing)");
+        s.push_str(&format!("\t- {name}:\n\t\tId: {id}\n"));
+    }
+    s
+}
+
 /// The `workflow show` view of a plan.
 pub fn plan_text(plan: &Plan) -> String {
     let mut s = String::new();

@@ -30,6 +30,12 @@ pub fn export_plan(
             "The specified workflow '{name_or_id}' cannot be found."
         ))
     })?;
+    if plan.is_composite() {
+        return Err(Error::Failed(format!(
+            "'{}' is a composite plan: exporting composite plans is not supported yet.",
+            plan.name
+        )));
+    }
     for (name, value) in values {
         let p = plan
             .parameters

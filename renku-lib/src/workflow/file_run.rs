@@ -81,6 +81,21 @@ pub fn run_file(
     let (user_name, user_email) = git.identity()?;
     let person = Person::new(user_name, Some(user_email), None);
     let index = store.index()?;
+    let root_id = md5_id(&file.path);
+    let root_previous = index
+        .latest(Kind::Plan, Some(&root_id))
+        .map(|head| store.read::<Plan>(Kind::Plan, &head))
+        .transpose()?
+        .filter(|r| !r.removed);
+    let own_name = root_previous
+        .as_ref()
+        .is_some_and(|r| r.data.name == file.name);
+    if !own_name && super::query::active_plan_names(&index).contains(&file.name) {
+        return Err(Error::Failed(format!(
+            "Duplicate workflow file name: Workflow '{}' already exists.",
+            file.name
+        )));
+    }
     let mut persisted: BTreeSet<String> = BTreeSet::new();
     let mut records: Vec<(Plan, Activity, PlanOrigin)> = Vec::new();
     for step in &selected {
@@ -218,6 +233,44 @@ pub fn run_file(
         tx.rollback()?;
         report.plans.clear();
         return Ok(report);
+    }
+    // The whole file as a composite plan of its steps — recorded when all steps ran.
+    if selected.len() == file.steps.len() {
+        let mut root_plan = Plan {
+            id: root_id.clone(),
+            name: file.name.clone(),
+            description: file.description.clone(),
+            command: String::new(),
+            parameters: Vec::new(),
+            success_codes: Vec::new(),
+            keywords: file.keywords.clone(),
+            creators: vec![person.clone()],
+            date_created: crate::util::now(),
+            date_modified: crate::util::now(),
+            date_removed: None,
+            derived_from: None,
+            annotations: Vec::new(),
+            steps: records.iter().map(|(p, _, _)| p.id.clone()).collect(),
+            path: Some(file.path.clone()),
+        };
+        let unchanged = root_previous.as_ref().is_some_and(|prev| {
+            prev.data.name == root_plan.name
+                && prev.data.description == root_plan.description
+                && prev.data.keywords == root_plan.keywords
+                && prev.data.steps == root_plan.steps
+        });
+        if !unchanged {
+            let record = match &root_previous {
+                Some(prev) => {
+                    root_plan.derived_from = Some(prev.data.id.clone());
+                    root_plan.id = Plan::new_id();
+                    root_plan.date_created = prev.data.date_created;
+                    prev.derive(tx.id(), root_plan.clone())
+                }
+                None => Record::new(Kind::Plan, root_plan.id.clone(), tx.id(), root_plan.clone()),
+            };
+            store.put(&mut tx, &record)?;
+        }
     }
     tx.stage_path(&file.path)?;
     for rel in &persisted {
@@ -419,6 +472,8 @@ fn step_plan(step: &Step, name: &str, id: &str, person: &Person) -> Plan {
         date_removed: None,
         derived_from: None,
         annotations: Vec::new(),
+        steps: Vec::new(),
+        path: None,
     }
 }
 

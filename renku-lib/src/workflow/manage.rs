@@ -175,6 +175,14 @@ pub fn edit_plan(
         return Ok(current.data);
     }
     let mut plan = current.data.clone();
+    if plan.is_composite()
+        && !(edit.set.is_empty() && edit.rename.is_empty() && edit.describe.is_empty())
+    {
+        return Err(Error::Usage(format!(
+            "'{}' is a composite plan: it has no parameters of its own to set, rename or describe.",
+            plan.name
+        )));
+    }
     let new_id = Plan::new_id();
     if let Some(name) = &edit.name {
         super::run::validate_plan_name(name)?;

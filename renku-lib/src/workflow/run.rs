@@ -776,6 +776,8 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         date_removed: None,
         derived_from: None,
         annotations: Vec::new(),
+        steps: Vec::new(),
+        path: None,
     };
 
     let mut plan = plan;

@@ -34,6 +34,14 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
                 args.name_or_id
             ))
         })?;
-    crate::out!("{}", renku_lib::workflow::describe::plan_text(&plan));
+    if plan.is_composite() {
+        let steps = renku_lib::workflow::query::composite_steps(&project, &plan)?;
+        crate::out!(
+            "{}",
+            renku_lib::workflow::describe::composite_text(&plan, &steps)
+        );
+    } else {
+        crate::out!("{}", renku_lib::workflow::describe::plan_text(&plan));
+    }
     Ok(0)
 }
