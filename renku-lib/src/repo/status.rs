@@ -103,6 +103,40 @@ pub fn changes_matching(
     Ok(out)
 }
 
+fn index_stamp_path(git: &Git) -> Result<std::path::PathBuf> {
+    Ok(super::renku_git_dir(git.root())?.join("index-stamp"))
+}
+
+fn index_stamp(git: &Git) -> Option<String> {
+    let meta = std::fs::metadata(git.index_path()).ok()?;
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!("{mtime} {}", meta.len()))
+}
+
+/// Remembers the index as a renku commit left it (modification time and size), so that the
+/// next command can tell cheaply whether anything was staged since.
+pub fn record_index_stamp(git: &Git) -> Result<()> {
+    let Some(stamp) = index_stamp(git) else {
+        return Ok(());
+    };
+    crate::util::write_atomic(&index_stamp_path(git)?, stamp.as_bytes(), None)
+}
+
+/// Whether the index may hold staged changes: `false` when it is exactly as renku's last
+/// commit left it (then it matches HEAD), `true` otherwise. Two metadata reads.
+pub fn index_may_have_staged_changes(git: &Git) -> Result<bool> {
+    if git.head_id()?.is_none() {
+        return Ok(false);
+    }
+    let recorded = std::fs::read_to_string(index_stamp_path(git)?).ok();
+    Ok(recorded.is_none() || recorded != index_stamp(git))
+}
+
 /// Paths whose staged content (index) differs from HEAD. Reads only the index and HEAD's
 /// trees, never the work tree.
 pub fn staged_paths(git: &Git) -> Result<Vec<String>> {

@@ -282,6 +282,9 @@ impl Transaction {
         crate::interrupt::check()?;
         let message = super::commit_message::for_command(argv, &self.journal.id);
         let commit = git.finish_commit(&prepared, &message)?;
+        if let Err(e) = super::status::record_index_stamp(&git) {
+            tracing::debug!("could not record the index stamp: {e}");
+        }
         Ok(Committed {
             commit,
             transaction: self.journal.id.clone(),

@@ -314,7 +314,13 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     let git = project.git()?;
     let mut tx = ctx.begin_transaction(&root)?;
     let before = fingerprint(&git)?;
-    let staged_before = crate::repo::status::staged_paths(&git)?;
+    // Staged changes only feed the "left alone" report; skip the comparison with HEAD when the
+    // index cannot hold any.
+    let staged_before = if crate::repo::status::index_may_have_staged_changes(&git)? {
+        crate::repo::status::staged_paths(&git)?
+    } else {
+        Vec::new()
+    };
     // Inputs are hashed before the command runs: it may change or delete them.
     let mut pre_hashes: BTreeMap<String, String> = BTreeMap::new();
     let known_paths = classified
