@@ -111,4 +111,48 @@ impl Activity {
     pub fn new_id() -> String {
         format!("/activities/{}", crate::util::new_hex_id())
     }
+
+    /// The execution `id` of `plan` by `person`, with what it used and generated; every
+    /// parameter of the plan gets a value (its default value, i.e. the value it ran with).
+    pub fn of_plan(
+        id: String,
+        plan: &super::Plan,
+        times: (DateTime<FixedOffset>, DateTime<FixedOffset>),
+        person: Person,
+        used: Vec<Entity>,
+        generated: Vec<Entity>,
+    ) -> Activity {
+        let child = |segment: &str| format!("{id}/{segment}/{}", crate::util::new_hex_id());
+        Activity {
+            plan_id: plan.id.clone(),
+            started_at_time: times.0,
+            ended_at_time: times.1,
+            agent: SoftwareAgent::current(),
+            person,
+            usages: used
+                .into_iter()
+                .map(|entity| Usage {
+                    id: child("usages"),
+                    entity,
+                })
+                .collect(),
+            generations: generated
+                .into_iter()
+                .map(|entity| Generation {
+                    id: child("generations"),
+                    entity,
+                })
+                .collect(),
+            parameters: plan
+                .parameters
+                .iter()
+                .map(|p| ParameterValue {
+                    id: child("parameter-value"),
+                    parameter_id: p.id.clone(),
+                    value: p.default_value.clone(),
+                })
+                .collect(),
+            id,
+        }
+    }
 }

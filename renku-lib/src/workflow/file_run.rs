@@ -10,10 +10,7 @@ use md5::{Digest, Md5};
 
 use super::file::{Item, Step, WorkflowFile, load};
 use crate::context::CommandContext;
-use crate::model::{
-    Activity, CommandParameter, Entity, Generation, ParameterKind, ParameterValue, Person, Plan,
-    SoftwareAgent, Stream, Usage,
-};
+use crate::model::{Activity, CommandParameter, Entity, ParameterKind, Person, Plan, Stream};
 use crate::repo::ProjectDir;
 use crate::store::{Kind, Record};
 use crate::{Error, Result};
@@ -174,7 +171,6 @@ pub fn run_file(
             }
             None => PlanOrigin::New,
         };
-        let activity_id = Activity::new_id();
         let entity = |rel: &str, before: Option<&String>| -> Result<Entity> {
             let checksum = match before {
                 Some(h) => h.clone(),
@@ -182,50 +178,26 @@ pub fn run_file(
             };
             Ok(Entity::new(rel, &checksum, root.join(rel).is_dir()))
         };
-        let usages = step
+        let used = step
             .items
             .iter()
             .filter(|i| i.kind == ParameterKind::Input)
-            .map(|i| {
-                Ok(Usage {
-                    id: format!("{activity_id}/usages/{}", crate::util::new_hex_id()),
-                    entity: entity(&i.value, input_hashes.get(&i.value))?,
-                })
-            })
+            .map(|i| entity(&i.value, input_hashes.get(&i.value)))
             .collect::<Result<Vec<_>>>()?;
-        let generations = step
+        let generated = step
             .items
             .iter()
             .filter(|i| i.kind == ParameterKind::Output)
-            .map(|i| {
-                Ok(Generation {
-                    id: format!("{activity_id}/generations/{}", crate::util::new_hex_id()),
-                    entity: entity(&i.value, None)?,
-                })
-            })
+            .map(|i| entity(&i.value, None))
             .collect::<Result<Vec<_>>>()?;
-        let activity = Activity {
-            id: activity_id.clone(),
-            plan_id: plan.id.clone(),
-            started_at_time: started,
-            ended_at_time: ended,
-            agent: SoftwareAgent::current(),
-            person: person.clone(),
-            usages,
-            generations,
-            parameters: plan
-                .parameters
-                .iter()
-                .map(|p| ParameterValue {
-                    id: format!(
-                        "{activity_id}/parameter-value/{}",
-                        crate::util::new_hex_id()
-                    ),
-                    parameter_id: p.id.clone(),
-                    value: p.default_value.clone(),
-                })
-                .collect(),
-        };
+        let activity = Activity::of_plan(
+            Activity::new_id(),
+            &plan,
+            (started, ended),
+            person.clone(),
+            used,
+            generated,
+        );
         report.plans.push(plan.clone());
         records.push((plan, activity, origin));
     }

@@ -11,10 +11,7 @@ use std::process::Command;
 use super::arguments::{Argument, classify, normalize, resolve_in_project, split_command};
 use super::query;
 use crate::context::CommandContext;
-use crate::model::{
-    Activity, CommandParameter, Entity, Generation, ParameterKind, ParameterValue, Person, Plan,
-    SoftwareAgent, Stream, Usage,
-};
+use crate::model::{Activity, CommandParameter, Entity, ParameterKind, Person, Plan, Stream};
 use crate::repo::ProjectDir;
 use crate::repo::status::{FileState, fingerprint};
 use crate::store::{Kind, Record, TMP_DIR};
@@ -792,66 +789,38 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
     }
 
     // The activity: what was used and generated, at which content.
-    let activity_id = Activity::new_id();
     let entity = |rel: &str, before_run: bool| -> Result<Entity> {
         let checksum = match pre_hashes.get(rel) {
             Some(h) if before_run => h.clone(),
             _ => git.hash_path(rel)?.to_string(),
         };
-        Ok(Entity::new(
-            rel,
-            &checksum.to_string(),
-            root.join(rel).is_dir(),
-        ))
+        Ok(Entity::new(rel, &checksum, root.join(rel).is_dir()))
     };
-    let mut usages = Vec::new();
+    // One entity per distinct path; inputs at their content before the command ran.
+    let mut used: Vec<Entity> = Vec::new();
     for p in plan.of_kind(ParameterKind::Input) {
         let rel = p.value_text();
-        if usages.iter().any(|u: &Usage| u.entity.path == rel) {
-            continue;
+        if !used.iter().any(|e| e.path == rel) {
+            used.push(entity(&rel, true)?);
         }
-        usages.push(Usage {
-            id: format!("{activity_id}/usages/{}", crate::util::new_hex_id()),
-            entity: entity(&rel, true)?,
-        });
     }
-    let mut generations = Vec::new();
+    let mut generated: Vec<Entity> = Vec::new();
     for p in plan.of_kind(ParameterKind::Output) {
         let rel = p.value_text();
-        if generations
-            .iter()
-            .any(|g: &Generation| g.entity.path == rel)
-        {
-            continue;
+        if !generated.iter().any(|e| e.path == rel) {
+            generated.push(entity(&rel, false)?);
         }
-        generations.push(Generation {
-            id: format!("{activity_id}/generations/{}", crate::util::new_hex_id()),
-            entity: entity(&rel, false)?,
-        });
     }
     let (user_name, user_email) = git.identity()?;
-    let activity = Activity {
-        id: activity_id.clone(),
-        plan_id: plan.id.clone(),
-        started_at_time: started,
-        ended_at_time: ended,
-        agent: SoftwareAgent::current(),
-        person: Person::new(user_name, Some(user_email), None),
-        usages,
-        generations,
-        parameters: plan
-            .parameters
-            .iter()
-            .map(|p| ParameterValue {
-                id: format!(
-                    "{activity_id}/parameter-value/{}",
-                    crate::util::new_hex_id()
-                ),
-                parameter_id: p.id.clone(),
-                value: p.default_value.clone(),
-            })
-            .collect(),
-    };
+    let person = Person::new(user_name, Some(user_email), None);
+    let activity = Activity::of_plan(
+        Activity::new_id(),
+        &plan,
+        (started, ended),
+        person,
+        used,
+        generated,
+    );
 
     // Commit: the changed files inside the outputs, inputs whose content git does not have yet
     // (so that the recorded checksums exist in history), and the metadata.
