@@ -66,6 +66,12 @@ pub enum Command {
     Run(commands::run::RunArgs),
     /// Show the history of recorded work.
     Log(commands::log::LogArgs),
+    /// Show which outputs are out of date.
+    Status(commands::status::StatusArgs),
+    /// Bring outdated outputs up to date.
+    Update(commands::update::UpdateArgs),
+    /// Generate outputs again by re-executing what produced them.
+    Rerun(commands::rerun::RerunArgs),
     /// Work with the project's plans.
     #[command(subcommand)]
     Workflow(commands::workflow::WorkflowCommand),

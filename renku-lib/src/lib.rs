@@ -10,6 +10,7 @@
 pub mod config;
 pub mod context;
 pub mod error;
+pub mod exec;
 pub mod interrupt;
 pub mod maintenance;
 pub mod model;

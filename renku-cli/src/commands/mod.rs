@@ -8,9 +8,12 @@ pub mod gc;
 pub mod init;
 pub mod log;
 pub mod project;
+pub mod rerun;
 pub mod rollback;
 pub mod run;
+pub mod status;
 pub mod template;
+pub mod update;
 pub mod workflow;
 
 use std::path::PathBuf;
@@ -86,6 +89,9 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Template(cmd) => template::run(&env, cmd),
         Command::Run(args) => run::run(&env, args),
         Command::Log(args) => log::run(&env, args),
+        Command::Status(args) => status::run(&env, args),
+        Command::Update(args) => update::run(&env, args),
+        Command::Rerun(args) => rerun::run(&env, args),
         Command::Workflow(cmd) => workflow::run(&env, cmd),
         Command::Rollback(args) => rollback::run(&env, args),
         Command::Gc(args) => gc::run(&env, args),

@@ -102,6 +102,10 @@ pub struct Activity {
     pub usages: Vec<Usage>,
     /// Outputs generated.
     pub generations: Vec<Generation>,
+    /// What the activity depended on without reading it as an input: the workflow file of a
+    /// workflow-file step (renku-python's hidden usages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_usages: Vec<Usage>,
     /// Values of every input, output and parameter.
     pub parameters: Vec<ParameterValue>,
 }
@@ -143,6 +147,7 @@ impl Activity {
                     entity,
                 })
                 .collect(),
+            hidden_usages: Vec::new(),
             parameters: plan
                 .parameters
                 .iter()
@@ -154,5 +159,13 @@ impl Activity {
                 .collect(),
             id,
         }
+    }
+
+    /// Adds a hidden usage of `entity` (e.g. the workflow file a step was defined in).
+    pub fn add_hidden_usage(&mut self, entity: Entity) {
+        self.hidden_usages.push(Usage {
+            id: format!("{}/usages/{}", self.id, crate::util::new_hex_id()),
+            entity,
+        });
     }
 }

@@ -122,6 +122,35 @@ impl ProjectDir {
             .map(|r| r.to_string_lossy().replace('\\', "/"))
     }
 
+    /// The repository-relative path `rel` as seen from the current directory (`../x` from a
+    /// sub-directory), as renku-python shows paths.
+    pub fn display_path(&self, rel: &str) -> String {
+        let target = self.root.join(rel);
+        let Ok(cwd) = std::env::current_dir() else {
+            return rel.to_string();
+        };
+        let cwd = absolute(&cwd);
+        let base: Vec<_> = cwd.components().collect();
+        let dest: Vec<_> = target.components().collect();
+        let common = base
+            .iter()
+            .zip(dest.iter())
+            .take_while(|(a, b)| a == b)
+            .count();
+        if common == 0 {
+            return target.to_string_lossy().into_owned();
+        }
+        let mut out = PathBuf::new();
+        for _ in common..base.len() {
+            out.push("..");
+        }
+        for c in &dest[common..] {
+            out.push(c.as_os_str());
+        }
+        let text = out.to_string_lossy().replace('\\', "/");
+        if text.is_empty() { ".".into() } else { text }
+    }
+
     /// The metadata store of the project.
     pub fn store(&self) -> crate::store::Store {
         crate::store::Store::new(&self.root)

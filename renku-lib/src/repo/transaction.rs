@@ -49,6 +49,10 @@ struct Journal {
     entries: Vec<JournalEntry>,
     created_dirs: Vec<String>,
     index_backup: IndexBackup,
+    /// Directories whose whole content the transaction owns: a rollback removes every file in
+    /// them that is not a journaled path (files a re-executed step created).
+    #[serde(default)]
+    owned_dirs: Vec<String>,
     /// When the transaction started (seconds since the Unix epoch).
     #[serde(default)]
     started: u64,
@@ -97,6 +101,7 @@ impl Transaction {
             entries: Vec::new(),
             created_dirs: Vec::new(),
             index_backup: IndexBackup::NotTaken,
+            owned_dirs: Vec::new(),
             started: unix_now(),
         };
         let tx = Transaction {
@@ -215,6 +220,51 @@ impl Transaction {
             self.staged.push(rel.to_string());
         }
         Ok(())
+    }
+
+    /// Backs up `rel` (a file that may or may not exist) before someone else overwrites it —
+    /// a step that `renku update` re-executes — and includes it in the commit. A rollback
+    /// puts the old content back, or removes the file if it did not exist.
+    pub fn protect_file(&mut self, rel: &str) -> Result<()> {
+        self.journal_path(rel)
+    }
+
+    /// Like [`Transaction::protect_file`] for a directory: every file in it is backed up, and a
+    /// rollback also removes the files created in it since.
+    pub fn protect_dir(&mut self, rel: &str) -> Result<()> {
+        validate_relative(rel)?;
+        let abs = self.root.join(rel);
+        if abs.is_dir() {
+            for file in files_below(&abs)? {
+                let inner = file
+                    .strip_prefix(&self.root)
+                    .unwrap_or(&file)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                self.journal_path(&inner)?;
+            }
+        } else {
+            // Directories the step will create, outermost first.
+            let mut missing = Vec::new();
+            let mut cur = Some(Path::new(rel));
+            while let Some(p) = cur {
+                if p.as_os_str().is_empty() || self.root.join(p).exists() {
+                    break;
+                }
+                missing.push(p.to_string_lossy().replace('\\', "/"));
+                cur = p.parent();
+            }
+            missing.reverse();
+            for d in missing {
+                if !self.journal.created_dirs.contains(&d) {
+                    self.journal.created_dirs.push(d);
+                }
+            }
+        }
+        if !self.journal.owned_dirs.iter().any(|d| d == rel) {
+            self.journal.owned_dirs.push(rel.to_string());
+        }
+        self.save_journal()
     }
 
     /// Removes the file at `rel` as part of the transaction (no error if it does not exist).
@@ -343,6 +393,25 @@ fn validate_relative(rel: &str) -> Result<()> {
 /// Puts back the old content of every journaled path, the index, and removes created
 /// directories that are empty again.
 fn restore(root: &Path, dir: &Path, journal: &Journal) -> Result<()> {
+    for owned in &journal.owned_dirs {
+        let abs = root.join(owned);
+        if !abs.is_dir() {
+            continue;
+        }
+        for file in files_below(&abs)? {
+            let rel = file
+                .strip_prefix(root)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !journal.entries.iter().any(|e| e.path == rel) {
+                std::fs::remove_file(&file).io_context(|| format!("Cannot remove {rel}"))?;
+            }
+        }
+        // Directories left empty by that go too (the owned directory itself stays if it
+        // existed before; `created_dirs` removes it otherwise).
+        remove_empty_dirs_below(&abs);
+    }
     for entry in journal.entries.iter().rev() {
         let abs = root.join(&entry.path);
         match &entry.backup {
@@ -490,4 +559,39 @@ fn remove_stale_git_locks(root: &Path, started: u64) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every file (and symlink) below `dir`, recursively.
+fn files_below(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).io_context(|| format!("Cannot list {}", d.display()))? {
+            let entry = entry.io_context(|| format!("Cannot list {}", d.display()))?;
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path)
+                .io_context(|| format!("Cannot stat {}", path.display()))?;
+            if meta.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Removes the empty directories below `dir` (not `dir` itself), deepest first.
+fn remove_empty_dirs_below(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_empty_dirs_below(&path);
+            let _ = std::fs::remove_dir(&path);
+        }
+    }
 }

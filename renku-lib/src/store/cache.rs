@@ -17,7 +17,7 @@ use crate::Result;
 /// File name of the index inside `.renku/cache/`.
 pub const INDEX_FILE: &str = "store-index.json";
 /// Version of the cache layout; a different version is discarded and rebuilt.
-pub const CACHE_VERSION: u32 = 1;
+pub const CACHE_VERSION: u32 = 2;
 
 /// Summary of one record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +44,22 @@ pub struct IndexEntry {
     /// Activities: paths generated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub generated: Vec<String>,
+    /// Plans and activities: the object's own id (`/plans/…`, `/activities/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_id: Option<String>,
+    /// Activities: checksums of the paths used, in the order of `used`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used_checksums: Vec<String>,
+    /// Activities: checksums of the paths generated, in the order of `generated`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generated_checksums: Vec<String>,
+    /// Activities: hidden usages (the workflow file of a workflow-file step) as
+    /// `(path, checksum)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_used: Vec<(String, String)>,
+    /// Activities: when the execution ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<DateTime<FixedOffset>>,
 }
 
 /// The index of all records in the store.
@@ -105,7 +121,13 @@ struct Summary {
 #[derive(Deserialize, Default)]
 struct SummaryData {
     #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    ended_at_time: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    hidden_usages: Vec<SummaryUse>,
     #[serde(default)]
     plan_id: Option<String>,
     #[serde(default)]
@@ -122,6 +144,8 @@ struct SummaryUse {
 #[derive(Deserialize)]
 struct SummaryEntity {
     path: String,
+    #[serde(default)]
+    checksum: String,
 }
 
 impl StoreIndex {
@@ -302,11 +326,24 @@ fn read_entry(store: &Store, kind: Kind, id: &str, len: u64) -> Result<IndexEntr
             None
         },
         plan_id: summary.data.plan_id,
+        data_id: summary.data.id,
+        used_checksums: summary
+            .data
+            .usages
+            .iter()
+            .map(|u| u.entity.checksum.clone())
+            .collect(),
         used: summary
             .data
             .usages
             .into_iter()
             .map(|u| u.entity.path)
+            .collect(),
+        generated_checksums: summary
+            .data
+            .generations
+            .iter()
+            .map(|g| g.entity.checksum.clone())
             .collect(),
         generated: summary
             .data
@@ -314,6 +351,13 @@ fn read_entry(store: &Store, kind: Kind, id: &str, len: u64) -> Result<IndexEntr
             .into_iter()
             .map(|g| g.entity.path)
             .collect(),
+        hidden_used: summary
+            .data
+            .hidden_usages
+            .into_iter()
+            .map(|u| (u.entity.path, u.entity.checksum))
+            .collect(),
+        ended: summary.data.ended_at_time,
     })
 }
 

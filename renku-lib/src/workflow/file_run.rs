@@ -93,6 +93,7 @@ pub fn run_file(
             file.name
         )));
     }
+    let file_checksum = git.hash_path(&file.path)?.to_string();
     let mut persisted: BTreeSet<String> = BTreeSet::new();
     let mut records: Vec<(Plan, Activity, PlanOrigin)> = Vec::new();
     for step in &selected {
@@ -190,7 +191,7 @@ pub fn run_file(
             .filter(|i| i.kind == ParameterKind::Output)
             .map(|i| entity(&i.value, None))
             .collect::<Result<Vec<_>>>()?;
-        let activity = Activity::of_plan(
+        let mut activity = Activity::of_plan(
             Activity::new_id(),
             &plan,
             (started, ended),
@@ -198,6 +199,8 @@ pub fn run_file(
             used,
             generated,
         );
+        // The workflow file is a hidden usage: `renku status` reports steps whose file changed.
+        activity.add_hidden_usage(Entity::new(&file.path, &file_checksum, false));
         report.plans.push(plan.clone());
         records.push((plan, activity, origin));
     }

@@ -59,13 +59,12 @@ pub fn find_plan(
         format!("/plans/{name_or_id}")
     };
     // A plan id may name an older version: map it to its lineage's newest version.
-    if let Some(entries) = index.entries.get(&Kind::Plan) {
-        for (version, e) in entries {
-            let rec: Record<Plan> = store.read(Kind::Plan, version)?;
-            if rec.data.id == wanted {
-                return Ok(plans.into_iter().find(|p| p.object_id == e.object_id));
-            }
-        }
+    if let Some(entries) = index.entries.get(&Kind::Plan)
+        && let Some(e) = entries
+            .values()
+            .find(|e| e.data_id.as_deref() == Some(wanted.as_str()))
+    {
+        return Ok(plans.into_iter().find(|p| p.object_id == e.object_id));
     }
     Ok(None)
 }
@@ -86,18 +85,27 @@ pub fn activities(store: &Store, index: &StoreIndex) -> Result<Vec<Activity>> {
     Ok(out)
 }
 
-/// Reads the plan version with id `plan_id`.
+/// Reads the plan version with id `plan_id` (looked up in the index, one record read).
 pub fn plan_by_version_id(store: &Store, index: &StoreIndex, plan_id: &str) -> Result<Plan> {
-    let Some(entries) = index.entries.get(&Kind::Plan) else {
-        return Err(Error::Store(format!("plan {plan_id} not found")));
-    };
-    for version in entries.keys() {
-        let rec: Record<Plan> = store.read(Kind::Plan, version)?;
-        if rec.data.id == plan_id {
-            return Ok(rec.data);
-        }
+    Ok(plan_record_by_version_id(store, index, plan_id)?.data)
+}
+
+/// The record of the plan version with id `plan_id`.
+pub fn plan_record_by_version_id(
+    store: &Store,
+    index: &StoreIndex,
+    plan_id: &str,
+) -> Result<Record<Plan>> {
+    let version = index.entries.get(&Kind::Plan).and_then(|entries| {
+        entries
+            .iter()
+            .find(|(_, e)| e.data_id.as_deref() == Some(plan_id))
+            .map(|(v, _)| v.clone())
+    });
+    match version {
+        Some(v) => store.read(Kind::Plan, &v),
+        None => Err(Error::Store(format!("plan {plan_id} not found"))),
     }
-    Err(Error::Store(format!("plan {plan_id} not found")))
 }
 
 /// Activities indexed by the paths they generated, for upstream walks.
@@ -146,7 +154,8 @@ impl<'a> GeneratedBy<'a> {
     }
 }
 
-fn overlaps(a: &str, b: &str) -> bool {
+/// Whether two repository paths are the same or one is a directory containing the other.
+pub fn overlaps(a: &str, b: &str) -> bool {
     a == b
         || (a.len() > b.len() && a.starts_with(b) && a.as_bytes()[b.len()] == b'/')
         || (b.len() > a.len() && b.starts_with(a) && b.as_bytes()[a.len()] == b'/')
@@ -268,6 +277,11 @@ mod tests {
             plan_id: None,
             used: used.iter().map(|s| s.to_string()).collect(),
             generated: generated.iter().map(|s| s.to_string()).collect(),
+            data_id: None,
+            used_checksums: Vec::new(),
+            generated_checksums: Vec::new(),
+            hidden_used: Vec::new(),
+            ended: None,
         }
     }
 

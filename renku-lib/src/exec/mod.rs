@@ -1,0 +1,8 @@
+//! Staleness and re-execution: the activity graph, `status`, `update`/`rerun` planning and the
+//! local executor (DESIGN.md §5).
+
+pub mod current;
+pub mod executor;
+pub mod graph;
+pub mod status;
+pub mod update;

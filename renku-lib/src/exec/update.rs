@@ -1,0 +1,477 @@
+//! `renku update` and `renku rerun`: choosing the recorded activities to execute again,
+//! executing their plans with the values they ran with, and recording the new executions.
+//!
+//! Everything happens in one transaction: the outputs the steps will write are backed up
+//! first, and if any step fails (or the command is interrupted) every output is put back and
+//! nothing is recorded.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::current::WorkTree;
+use super::executor::{ExecObserver, ExecStep, StepHooks, StepTiming, execute};
+use super::graph::{ActivityGraph, PlanFilter, within};
+use super::status::{check_paths_exist, downstream_generating, modified_usages};
+use crate::context::CommandContext;
+use crate::model::{Activity, Entity, ParameterKind, Person, Plan};
+use crate::repo::ProjectDir;
+use crate::repo::git::Git;
+use crate::repo::status::FileState;
+use crate::store::{Kind, Record};
+use crate::workflow::query;
+use crate::{Error, Result};
+
+/// Options of `renku update`.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateOptions {
+    /// Only update what these paths (repository-relative files or directories) need.
+    pub paths: Vec<String>,
+    /// Only list what would run.
+    pub dry_run: bool,
+    /// Leave out chains whose outputs were all deleted.
+    pub ignore_deleted: bool,
+    /// Steps to run at once (at least 1).
+    pub jobs: usize,
+}
+
+/// Options of `renku rerun`.
+#[derive(Debug, Clone, Default)]
+pub struct RerunOptions {
+    /// The outputs to generate again (repository-relative).
+    pub paths: Vec<String>,
+    /// Only re-execute the chains that start at these inputs.
+    pub sources: Vec<String>,
+    /// Only list what would run.
+    pub dry_run: bool,
+    /// Steps to run at once (at least 1).
+    pub jobs: usize,
+}
+
+/// One step of an update or rerun, in execution order.
+#[derive(Debug, Clone)]
+pub struct PlannedStep {
+    /// Name of the plan.
+    pub plan_name: String,
+    /// The activity that is executed again.
+    pub activity_id: String,
+    /// When that activity ran.
+    pub date_executed: chrono::DateTime<chrono::FixedOffset>,
+    /// Inputs that changed since (for `rerun`: the `--from` sources it uses).
+    pub modified_inputs: Vec<String>,
+    /// Its outputs.
+    pub outputs: Vec<String>,
+    /// The command line, with stream redirections.
+    pub command: String,
+}
+
+/// What an update or rerun did (or, for a dry run, would do).
+#[derive(Debug, Clone, Default)]
+pub struct ExecutionReport {
+    /// The steps, in execution order. Empty when there was nothing to do.
+    pub steps: Vec<PlannedStep>,
+    /// The activities recorded (none for a dry run).
+    pub activities: Vec<Activity>,
+    /// Paths that `rerun` was asked for but no activity generated.
+    pub not_generated: Vec<String>,
+}
+
+fn ignore_deleted_configured(project: &ProjectDir) -> bool {
+    crate::config::Config::load(Some(project.root()))
+        .ok()
+        .and_then(|c| c.value("renku.update_ignore_delete"))
+        .is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "true" | "1" | "yes"))
+}
+
+/// Brings outdated outputs up to date: executes, in dependency order, every activity
+/// downstream of a modified input (restricted to what `paths` need), with the values it ran
+/// with, and records the new executions in one commit. `observer` hears about each step.
+pub fn update(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    opts: &UpdateOptions,
+    observer: &dyn ExecObserver,
+) -> Result<ExecutionReport> {
+    check_paths_exist(project, &opts.paths, "[PATHS]...")?;
+    let ignore_deleted = opts.ignore_deleted || ignore_deleted_configured(project);
+    let root = project.root();
+    let store = project.store();
+    let index = store.index()?;
+    let graph = ActivityGraph::relevant(&index, PlanFilter::ActivePlans);
+    if graph.nodes.is_empty() {
+        return Ok(ExecutionReport::default());
+    }
+    let git = project.git()?;
+    let tree = WorkTree::load(&git)?;
+    let (modified, _deleted) = modified_usages(&graph, &tree)?;
+    let mut selected: BTreeSet<usize> = BTreeSet::new();
+    let mut changed_inputs: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for m in &modified {
+        let paths: &[String] =
+            if opts.paths.is_empty() || opts.paths.iter().any(|p| within(&m.path, p)) {
+                &[]
+            } else {
+                &opts.paths
+            };
+        let stale = downstream_generating(&graph, root, m.node, paths, ignore_deleted);
+        if stale.contains(&m.node) {
+            changed_inputs
+                .entry(m.node)
+                .or_default()
+                .insert(m.path.clone());
+        }
+        selected.extend(stale);
+    }
+    let order = graph.execution_order(&selected)?;
+    run_selected(
+        ctx,
+        project,
+        &git,
+        &graph,
+        &order,
+        &changed_inputs,
+        opts.dry_run,
+        opts.jobs,
+        observer,
+    )
+}
+
+/// Generates `paths` again: executes the newest activity that generated each of them and
+/// everything upstream of it (with `sources`, only the chains that start at one of them),
+/// with the values they ran with, and records the new executions in one commit.
+pub fn rerun(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    opts: &RerunOptions,
+    observer: &dyn ExecObserver,
+) -> Result<ExecutionReport> {
+    if opts.paths.is_empty() {
+        return Err(Error::Usage("Missing argument 'PATHS...'.".into()));
+    }
+    check_paths_exist(project, &opts.paths, "PATHS...")?;
+    check_paths_exist(project, &opts.sources, "--from")?;
+    let store = project.store();
+    let index = store.index()?;
+    let graph = ActivityGraph::relevant(&index, PlanFilter::AllPlans);
+    let mut selected: BTreeSet<usize> = BTreeSet::new();
+    let mut not_generated = Vec::new();
+    let mut source_uses: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    for target in &opts.paths {
+        // Nodes are newest first: the first producer is the latest one.
+        let Some(last) = (0..graph.nodes.len()).find(|&n| graph.nodes[n].generates_within(target))
+        else {
+            not_generated.push(target.clone());
+            continue;
+        };
+        let upstream = graph.upstream(last);
+        if opts.sources.is_empty() {
+            selected.extend(upstream);
+            continue;
+        }
+        for &top in &upstream {
+            let uses: BTreeSet<String> = graph.nodes[top]
+                .used
+                .iter()
+                .filter(|(u, _)| opts.sources.iter().any(|s| within(u, s) || within(s, u)))
+                .map(|(u, _)| u.clone())
+                .collect();
+            if uses.is_empty() {
+                continue;
+            }
+            source_uses.entry(top).or_default().extend(uses);
+            let chain = graph.leading_to(&graph.downstream(top), &BTreeSet::from([last]));
+            selected.extend(chain.intersection(&upstream));
+        }
+    }
+    let order = graph.execution_order(&selected)?;
+    let git = project.git()?;
+    let mut report = run_selected(
+        ctx,
+        project,
+        &git,
+        &graph,
+        &order,
+        &source_uses,
+        opts.dry_run,
+        opts.jobs,
+        observer,
+    )?;
+    report.not_generated = not_generated;
+    Ok(report)
+}
+
+/// `plan` with the values `activity` ran with as its parameters' values.
+pub fn plan_with_values(plan: &Plan, activity: &Activity) -> Plan {
+    let mut plan = plan.clone();
+    for p in &mut plan.parameters {
+        if let Some(v) = activity.parameters.iter().find(|v| v.parameter_id == p.id) {
+            p.default_value = v.value.clone();
+        }
+    }
+    plan
+}
+
+/// Dependencies between steps: a step waits for the earlier steps that generate one of its
+/// inputs, and for earlier steps that generate the same outputs.
+fn step_dependencies(steps: &mut [ExecStep]) {
+    let mut producers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for i in 0..steps.len() {
+        let mut deps: BTreeSet<usize> = BTreeSet::new();
+        for path in steps[i].inputs().iter().chain(steps[i].outputs().iter()) {
+            for (out, who) in &producers {
+                if within(path, out) || within(out, path) {
+                    deps.extend(who.iter().copied());
+                }
+            }
+        }
+        for out in steps[i].outputs() {
+            producers.entry(out).or_default().push(i);
+        }
+        steps[i].deps = deps.into_iter().collect();
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_selected(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    git: &Git,
+    graph: &ActivityGraph,
+    order: &[usize],
+    changed_inputs: &BTreeMap<usize, BTreeSet<String>>,
+    dry_run: bool,
+    jobs: usize,
+    observer: &dyn ExecObserver,
+) -> Result<ExecutionReport> {
+    let mut report = ExecutionReport::default();
+    if order.is_empty() {
+        return Ok(report);
+    }
+    let root = project.root().to_path_buf();
+    let store = project.store();
+    let index = store.index()?;
+    let mut steps: Vec<ExecStep> = Vec::with_capacity(order.len());
+    let mut plans_by_id: BTreeMap<String, Plan> = BTreeMap::new();
+    for &n in order {
+        let node = &graph.nodes[n];
+        let activity: Activity = store.read(Kind::Activity, &node.version)?.data;
+        let plan = match plans_by_id.get(&activity.plan_id) {
+            Some(p) => p.clone(),
+            None => {
+                let p = query::plan_by_version_id(&store, &index, &activity.plan_id)?;
+                plans_by_id.insert(activity.plan_id.clone(), p.clone());
+                p
+            }
+        };
+        let plan = plan_with_values(&plan, &activity);
+        report.steps.push(PlannedStep {
+            plan_name: plan.name.clone(),
+            activity_id: activity.id.clone(),
+            date_executed: activity.ended_at_time,
+            modified_inputs: changed_inputs
+                .get(&n)
+                .map(|s| s.iter().cloned().collect())
+                .unwrap_or_default(),
+            outputs: plan
+                .of_kind(ParameterKind::Output)
+                .map(|p| p.value_text())
+                .collect(),
+            command: plan.full_command(),
+        });
+        steps.push(ExecStep {
+            plan,
+            deps: Vec::new(),
+        });
+    }
+    step_dependencies(&mut steps);
+    // What differs for each step: its modified inputs and what earlier steps generate.
+    for (i, s) in steps.iter().enumerate() {
+        let mut changed: BTreeSet<String> =
+            report.steps[i].modified_inputs.iter().cloned().collect();
+        for input in s.inputs() {
+            if steps[..i].iter().any(|e| {
+                e.outputs()
+                    .iter()
+                    .any(|o| within(&input, o) || within(o, &input))
+            }) {
+                changed.insert(input);
+            }
+        }
+        report.steps[i].modified_inputs = changed.into_iter().collect();
+    }
+    // Inputs that no step generates must exist.
+    let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
+    for s in &steps {
+        for input in s.inputs() {
+            let produced = generated
+                .iter()
+                .any(|g| within(&input, g) || within(g, &input));
+            if !produced && !root.join(&input).exists() {
+                return Err(Error::Usage(format!(
+                    "Invalid input value: Input '{input}' does not exist!"
+                )));
+            }
+        }
+    }
+    if dry_run {
+        return Ok(report);
+    }
+
+    let mut tx = ctx.begin_transaction(&root)?;
+    let before = crate::repo::status::fingerprint(git)?;
+    // Every output is backed up before anything runs: a failure puts them all back.
+    for s in &steps {
+        for p in s.plan.of_kind(ParameterKind::Output) {
+            let rel = p.value_text();
+            let is_dir =
+                root.join(&rel).is_dir() || p.encoding_format.as_deref() == Some("inode/directory");
+            if is_dir {
+                tx.protect_dir(&rel)?;
+            } else {
+                tx.protect_file(&rel)?;
+            }
+        }
+    }
+    let (user_name, user_email) = git.identity()?;
+    let person = Person::new(user_name, Some(user_email), None);
+    let mut hooks = RecordingHooks {
+        git,
+        root: &root,
+        steps: &steps,
+        used: vec![Vec::new(); steps.len()],
+        generated: vec![Vec::new(); steps.len()],
+    };
+    let timings = execute(&root, &steps, jobs, &mut hooks, observer)?;
+    crate::interrupt::check()?;
+    let RecordingHooks {
+        used, generated, ..
+    } = hooks;
+
+    // Stage the outputs (files inside output directories included, removed ones too) and the
+    // inputs whose content git does not have yet.
+    let head = git.head_id()?;
+    for s in &steps {
+        for out in s.outputs() {
+            let abs = root.join(&out);
+            if abs.is_dir() {
+                let mut files: BTreeSet<String> = walk_files(&root, &out);
+                if let Some(h) = head {
+                    files.extend(git.files_under(h, &out)?.into_keys());
+                }
+                for f in files {
+                    tx.stage_path(&f)?;
+                }
+            } else {
+                tx.stage_path(&out)?;
+            }
+        }
+    }
+    for (path, state) in &before.dirty {
+        if !matches!(state, FileState::Present(_)) || !root.join(path).is_file() {
+            continue;
+        }
+        let is_input = steps
+            .iter()
+            .any(|s| s.inputs().iter().any(|i| within(path, i)));
+        let is_output = generated_paths(&steps).iter().any(|o| within(path, o));
+        if is_input && !is_output {
+            tx.stage_path(path)?;
+        }
+    }
+    for (i, s) in steps.iter().enumerate() {
+        let timing: StepTiming = timings[i];
+        let activity = Activity::of_plan(
+            Activity::new_id(),
+            &s.plan,
+            (timing.started, timing.ended),
+            person.clone(),
+            used[i].clone(),
+            generated[i].clone(),
+        );
+        let record = Record::new(
+            Kind::Activity,
+            activity.id.clone(),
+            tx.id(),
+            activity.clone(),
+        );
+        store.put(&mut tx, &record)?;
+        report.activities.push(activity);
+    }
+    tx.commit(&ctx.argv)?;
+    Ok(report)
+}
+
+fn generated_paths(steps: &[ExecStep]) -> Vec<String> {
+    steps.iter().flat_map(|s| s.outputs()).collect()
+}
+
+/// Repository-relative paths of the files below `rel`.
+fn walk_files(root: &std::path::Path, rel: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![root.join(rel)];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(p);
+            } else if let Ok(r) = p.strip_prefix(root) {
+                out.insert(r.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out
+}
+
+/// Hashes each step's inputs before it runs and its outputs after it ran.
+struct RecordingHooks<'a> {
+    git: &'a Git,
+    root: &'a std::path::Path,
+    steps: &'a [ExecStep],
+    used: Vec<Vec<Entity>>,
+    generated: Vec<Vec<Entity>>,
+}
+
+impl RecordingHooks<'_> {
+    fn entity(&self, rel: &str) -> Result<Entity> {
+        let checksum = self.git.hash_path(rel)?.to_string();
+        Ok(Entity::new(rel, &checksum, self.root.join(rel).is_dir()))
+    }
+}
+
+impl StepHooks for RecordingHooks<'_> {
+    fn before(&mut self, i: usize) -> Result<()> {
+        let mut used: Vec<Entity> = Vec::new();
+        for input in self.steps[i].inputs() {
+            if used.iter().any(|e| e.path == input) {
+                continue;
+            }
+            if !self.root.join(&input).exists() {
+                return Err(Error::Usage(format!(
+                    "Invalid input value: Input '{input}' does not exist!"
+                )));
+            }
+            used.push(self.entity(&input)?);
+        }
+        self.used[i] = used;
+        Ok(())
+    }
+
+    fn after(&mut self, i: usize) -> Result<()> {
+        let mut generated: Vec<Entity> = Vec::new();
+        for output in self.steps[i].outputs() {
+            if generated.iter().any(|e| e.path == output) {
+                continue;
+            }
+            if !self.root.join(&output).exists() {
+                return Err(Error::Failed(format!(
+                    "Step '{}' did not produce its output '{output}'.",
+                    self.steps[i].name()
+                )));
+            }
+            generated.push(self.entity(&output)?);
+        }
+        self.generated[i] = generated;
+        Ok(())
+    }
+}
