@@ -14,4 +14,5 @@ mod maintenance;
 mod project;
 mod run;
 mod template;
+mod update;
 mod workflow_file;
