@@ -34,6 +34,9 @@ pub struct RerunArgs {
     /// How many steps to run at once (default: the number of CPUs).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
+    /// Execute, but record and commit nothing.
+    #[arg(long = "skip-metadata-update")]
+    pub skip_metadata_update: bool,
 }
 
 /// Runs `renku rerun`.
@@ -51,6 +54,7 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
             sources,
             dry_run: args.dry_run,
             jobs,
+            skip_metadata_update: args.skip_metadata_update,
         },
         &StepPrinter,
     )?;

@@ -45,6 +45,9 @@ pub struct UpdateArgs {
     /// How many steps to run at once (default: the number of CPUs).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
+    /// Execute, but record and commit nothing.
+    #[arg(long = "skip-metadata-update")]
+    pub skip_metadata_update: bool,
 }
 
 /// Prints each step as it starts, and the lines of steps that run concurrently with their
@@ -145,6 +148,7 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
             dry_run: args.dry_run,
             ignore_deleted: args.ignore_deleted,
             jobs,
+            skip_metadata_update: args.skip_metadata_update,
         },
         &StepPrinter,
     )?;

@@ -2,6 +2,7 @@
 //! local executor (DESIGN.md §5).
 
 pub mod current;
+pub mod execute;
 pub mod executor;
 pub mod graph;
 pub mod status;

@@ -31,6 +31,8 @@ pub struct UpdateOptions {
     pub ignore_deleted: bool,
     /// Steps to run at once (at least 1).
     pub jobs: usize,
+    /// Execute, but record and commit nothing (the outputs stay as the steps wrote them).
+    pub skip_metadata_update: bool,
 }
 
 /// Options of `renku rerun`.
@@ -44,6 +46,8 @@ pub struct RerunOptions {
     pub dry_run: bool,
     /// Steps to run at once (at least 1).
     pub jobs: usize,
+    /// Execute, but record and commit nothing (the outputs stay as the steps wrote them).
+    pub skip_metadata_update: bool,
 }
 
 /// One step of an update or rerun, in execution order.
@@ -130,6 +134,7 @@ pub fn update(
         &changed_inputs,
         opts.dry_run,
         opts.jobs,
+        opts.skip_metadata_update,
         observer,
     )
 }
@@ -192,6 +197,7 @@ pub fn rerun(
         &source_uses,
         opts.dry_run,
         opts.jobs,
+        opts.skip_metadata_update,
         observer,
     )?;
     report.not_generated = not_generated;
@@ -211,7 +217,7 @@ pub fn plan_with_values(plan: &Plan, activity: &Activity) -> Plan {
 
 /// Dependencies between steps: a step waits for the earlier steps that generate one of its
 /// inputs, and for earlier steps that generate the same outputs.
-fn step_dependencies(steps: &mut [ExecStep]) {
+pub fn set_step_dependencies(steps: &mut [ExecStep]) {
     let mut producers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for i in 0..steps.len() {
         let mut deps: BTreeSet<usize> = BTreeSet::new();
@@ -239,6 +245,7 @@ fn run_selected(
     changed_inputs: &BTreeMap<usize, BTreeSet<String>>,
     dry_run: bool,
     jobs: usize,
+    skip_metadata_update: bool,
     observer: &dyn ExecObserver,
 ) -> Result<ExecutionReport> {
     let mut report = ExecutionReport::default();
@@ -281,7 +288,7 @@ fn run_selected(
             deps: Vec::new(),
         });
     }
-    step_dependencies(&mut steps);
+    set_step_dependencies(&mut steps);
     // What differs for each step: its modified inputs and what earlier steps generate.
     for (i, s) in steps.iter().enumerate() {
         let mut changed: BTreeSet<String> =
@@ -315,10 +322,38 @@ fn run_selected(
         return Ok(report);
     }
 
+    report.activities = execute_and_record(
+        ctx,
+        project,
+        git,
+        &steps,
+        jobs,
+        observer,
+        skip_metadata_update,
+    )?;
+    Ok(report)
+}
+
+/// Executes `steps` (dependencies set) and records one new activity per step, with the outputs
+/// and the inputs git did not have yet, in one commit. All outputs are backed up first, so a
+/// failure restores them. With `skip_metadata_update`, the outputs stay as the steps left them
+/// and nothing is recorded or committed.
+pub fn execute_and_record(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    git: &Git,
+    steps: &[ExecStep],
+    jobs: usize,
+    observer: &dyn ExecObserver,
+    skip_metadata_update: bool,
+) -> Result<Vec<Activity>> {
+    let root = project.root().to_path_buf();
+    let store = project.store();
+    let mut activities = Vec::with_capacity(steps.len());
     let mut tx = ctx.begin_transaction(&root)?;
     let before = crate::repo::status::fingerprint(git)?;
     // Every output is backed up before anything runs: a failure puts them all back.
-    for s in &steps {
+    for s in steps {
         for p in s.plan.of_kind(ParameterKind::Output) {
             let rel = p.value_text();
             let is_dir =
@@ -335,12 +370,16 @@ fn run_selected(
     let mut hooks = RecordingHooks {
         git,
         root: &root,
-        steps: &steps,
+        steps,
         used: vec![Vec::new(); steps.len()],
         generated: vec![Vec::new(); steps.len()],
     };
-    let timings = execute(&root, &steps, jobs, &mut hooks, observer)?;
+    let timings = execute(&root, steps, jobs, &mut hooks, observer)?;
     crate::interrupt::check()?;
+    if skip_metadata_update {
+        tx.keep_files_and_end()?;
+        return Ok(Vec::new());
+    }
     let RecordingHooks {
         used, generated, ..
     } = hooks;
@@ -348,7 +387,7 @@ fn run_selected(
     // Stage the outputs (files inside output directories included, removed ones too) and the
     // inputs whose content git does not have yet.
     let head = git.head_id()?;
-    for s in &steps {
+    for s in steps {
         for out in s.outputs() {
             let abs = root.join(&out);
             if abs.is_dir() {
@@ -371,7 +410,7 @@ fn run_selected(
         let is_input = steps
             .iter()
             .any(|s| s.inputs().iter().any(|i| within(path, i)));
-        let is_output = generated_paths(&steps).iter().any(|o| within(path, o));
+        let is_output = generated_paths(steps).iter().any(|o| within(path, o));
         if is_input && !is_output {
             tx.stage_path(path)?;
         }
@@ -393,10 +432,10 @@ fn run_selected(
             activity.clone(),
         );
         store.put(&mut tx, &record)?;
-        report.activities.push(activity);
+        activities.push(activity);
     }
     tx.commit(&ctx.argv)?;
-    Ok(report)
+    Ok(activities)
 }
 
 fn generated_paths(steps: &[ExecStep]) -> Vec<String> {

@@ -341,6 +341,14 @@ impl Transaction {
         })
     }
 
+    /// Ends the transaction without committing and without restoring anything: the files stay
+    /// as they are now (`--skip-metadata-update` keeps the outputs a re-execution wrote).
+    pub fn keep_files_and_end(mut self) -> Result<()> {
+        self.finished = true;
+        self.cleanup();
+        Ok(())
+    }
+
     /// Restores everything the transaction changed and ends it.
     pub fn rollback(mut self) -> Result<()> {
         self.finished = true;

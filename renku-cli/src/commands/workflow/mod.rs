@@ -1,6 +1,7 @@
 //! `renku workflow`.
 
 pub mod edit;
+pub mod execute;
 pub mod export;
 pub mod ls;
 pub mod paths;
@@ -19,6 +20,8 @@ pub enum WorkflowCommand {
     Ls(ls::LsArgs),
     /// Show a plan by name or id.
     Show(show::ShowArgs),
+    /// Execute a plan with new values and record the execution.
+    Execute(execute::ExecuteArgs),
     /// Export a plan as CWL or as a renku workflow file.
     Export(export::ExportArgs),
     /// Edit a plan (a new version derived from the current one).
@@ -37,6 +40,7 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
         WorkflowCommand::Ls(a) => ls::run(env, a),
         WorkflowCommand::Show(a) => show::run(env, a),
         WorkflowCommand::Export(a) => export::run(env, a),
+        WorkflowCommand::Execute(a) => execute::run(env, a),
         WorkflowCommand::Edit(a) => edit::run(env, a),
         WorkflowCommand::Remove(a) => remove::run(env, a),
         WorkflowCommand::Inputs(a) => {

@@ -1,0 +1,79 @@
+//! `renku workflow execute`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+use renku_lib::exec::execute::{ExecuteOptions, execute_workflow};
+use renku_lib::{Error, Result};
+
+use crate::commands::Env;
+use crate::commands::update::{Provider, StepPrinter, jobs};
+use crate::ui;
+
+/// Execute a plan with new values and record the execution.
+///
+/// Values are matched by parameter name (`--set n=5`, or a `--values` YAML mapping); for a
+/// composite plan, `STEP.NAME=VALUE` addresses a parameter of one step. A string value may
+/// refer to other values as `{name}`, and to the current time as `{}` or `{:%Y-%m-%d}`.
+/// Names that match no parameter are reported and ignored. The outputs and the new
+/// executions are committed together; if a step fails, nothing changes.
+#[derive(Debug, Args)]
+pub struct ExecuteArgs {
+    /// Plan name or id.
+    pub name_or_id: String,
+    /// A value to run with, NAME=VALUE (repeatable; STEP.NAME=VALUE in composite plans).
+    #[arg(short = 's', long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// YAML file mapping parameter names (or step names, for composites) to values.
+    #[arg(long, value_name = "FILE")]
+    pub values: Option<PathBuf>,
+    /// Where to run the steps.
+    #[arg(short = 'p', long, value_enum, default_value = "local")]
+    pub provider: Provider,
+    /// How many steps to run at once (default: the number of CPUs).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    /// Execute, but record and commit nothing.
+    #[arg(long = "skip-metadata-update")]
+    pub skip_metadata_update: bool,
+}
+
+/// Runs `renku workflow execute`.
+pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
+    let values: BTreeMap<String, serde_json::Value> = match &args.values {
+        None => BTreeMap::new(),
+        Some(f) => {
+            let text = std::fs::read_to_string(f).map_err(|e| {
+                Error::Usage(format!(
+                    "Invalid value for '--values': Cannot read '{}': {e}",
+                    f.display()
+                ))
+            })?;
+            renku_lib::workflow::export::parse_values(&text, &f.display().to_string())?
+        }
+    };
+    let project = env.project()?;
+    let jobs = jobs(args.jobs)?;
+    let Provider::Local = args.provider;
+    let report = execute_workflow(
+        &env.ctx,
+        &project,
+        &ExecuteOptions {
+            name_or_id: args.name_or_id.clone(),
+            set: args.set,
+            values,
+            jobs,
+            skip_metadata_update: args.skip_metadata_update,
+        },
+        &StepPrinter,
+    )?;
+    if !report.unresolved.is_empty() {
+        ui::warning(&format!(
+            "Could not resolve the following parameters in \"{}\" workflow: {}",
+            args.name_or_id,
+            report.unresolved.join(", ")
+        ));
+    }
+    Ok(0)
+}

@@ -1,0 +1,333 @@
+//! `renku workflow execute`: running a plan (or the steps of a composite plan) with values
+//! given on the command line or in a values file, and recording the executions.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::executor::{ExecObserver, ExecStep};
+use super::graph::within;
+use super::update::execute_and_record;
+use crate::context::CommandContext;
+use crate::model::{Activity, ParameterKind, Plan};
+use crate::repo::ProjectDir;
+use crate::workflow::query;
+use crate::{Error, Result};
+
+/// Options of `renku workflow execute`.
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteOptions {
+    /// The plan's name or id.
+    pub name_or_id: String,
+    /// `NAME=VALUE` assignments; `step.NAME=VALUE` for a step of a composite plan.
+    pub set: Vec<String>,
+    /// Values from a `--values` file (a mapping; nested mappings for composite steps).
+    pub values: BTreeMap<String, Value>,
+    /// Steps to run at once (at least 1).
+    pub jobs: usize,
+    /// Execute, but record and commit nothing.
+    pub skip_metadata_update: bool,
+}
+
+/// What `renku workflow execute` did.
+#[derive(Debug, Clone, Default)]
+pub struct ExecuteReport {
+    /// The plans as executed (their default values are the values used).
+    pub plans: Vec<Plan>,
+    /// Value names that matched no parameter (ignored).
+    pub unresolved: Vec<String>,
+    /// The activities recorded.
+    pub activities: Vec<Activity>,
+}
+
+/// Flattens nested value mappings into dotted names (`train.lr`).
+fn flatten(prefix: &str, values: &BTreeMap<String, Value>, out: &mut BTreeMap<String, Value>) {
+    for (k, v) in values {
+        let name = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Object(map) => {
+                let inner: BTreeMap<String, Value> =
+                    map.iter().map(|(a, b)| (a.clone(), b.clone())).collect();
+                flatten(&name, &inner, out);
+            }
+            other => {
+                out.insert(name, other.clone());
+            }
+        }
+    }
+}
+
+/// The values to apply: the values file, overridden by `--set` assignments.
+fn collect_values(opts: &ExecuteOptions) -> Result<BTreeMap<String, Value>> {
+    let mut out = BTreeMap::new();
+    flatten("", &opts.values, &mut out);
+    for s in &opts.set {
+        let Some((k, v)) = s.split_once('=') else {
+            return Err(Error::Parameter(format!(
+                "'{s}' is not a NAME=VALUE assignment."
+            )));
+        };
+        let k = k.trim();
+        if k.is_empty() {
+            return Err(Error::Parameter(format!(
+                "'{s}' is not a NAME=VALUE assignment."
+            )));
+        }
+        out.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    Ok(out)
+}
+
+/// Renders `{name}` placeholders with the plan's other values, and `{}` / `{:FORMAT}` with the
+/// current time (strftime format, default `%Y-%m-%d %H:%M:%S`), as renku-python's
+/// `str.format` templating does. `{{` and `}}` are literal braces; `{iter_index}` and unknown
+/// names are kept as they are.
+pub fn render_template(
+    text: &str,
+    values: &BTreeMap<String, String>,
+    now: chrono::DateTime<chrono::Local>,
+) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") {
+            out.push('{');
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with("}}") {
+            out.push('}');
+            rest = &tail[2..];
+            continue;
+        }
+        if tail.starts_with('}') {
+            out.push('}');
+            rest = &tail[1..];
+            continue;
+        }
+        let Some(end) = tail.find('}') else {
+            out.push_str(tail);
+            rest = "";
+            break;
+        };
+        let field = &tail[1..end];
+        let replacement = if field.is_empty() {
+            Some(now.format("%Y-%m-%d %H:%M:%S").to_string())
+        } else if let Some(fmt) = field.strip_prefix(':') {
+            let mut s = String::new();
+            use std::fmt::Write;
+            // An invalid format leaves the placeholder alone instead of panicking.
+            write!(s, "{}", now.format(fmt)).ok().map(|()| s)
+        } else if field == "iter_index" {
+            None
+        } else {
+            values.get(field).cloned()
+        };
+        match replacement {
+            Some(r) => out.push_str(&r),
+            None => out.push_str(&tail[..=end]),
+        }
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Assigns `values` (by parameter name) to `plan` and renders templates; returns the names
+/// it used.
+fn apply_values(plan: &mut Plan, values: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    let mut used = BTreeSet::new();
+    for p in &mut plan.parameters {
+        if let Some(v) = values.get(&p.name) {
+            p.default_value = v.clone();
+            used.insert(p.name.clone());
+        }
+    }
+    let texts: BTreeMap<String, String> = plan
+        .parameters
+        .iter()
+        .map(|p| (p.name.clone(), p.value_text()))
+        .collect();
+    let now = chrono::Local::now();
+    for p in &mut plan.parameters {
+        if let Value::String(s) = &p.default_value
+            && s.contains(['{', '}'])
+        {
+            p.default_value = Value::String(render_template(s, &texts, now));
+        }
+    }
+    used
+}
+
+/// Executes the plan `opts.name_or_id` (a composite: its steps, in order) with the given values
+/// and records the executions in one commit.
+pub fn execute_workflow(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    opts: &ExecuteOptions,
+    observer: &dyn ExecObserver,
+) -> Result<ExecuteReport> {
+    let plan = query::plan_by_name_or_id(project, &opts.name_or_id)?.ok_or_else(|| {
+        Error::Failed(format!(
+            "The specified workflow '{}' cannot be found.",
+            opts.name_or_id
+        ))
+    })?;
+    let values = collect_values(opts)?;
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut plans: Vec<Plan> = Vec::new();
+    if plan.is_composite() {
+        let children = query::composite_steps(project, &plan)?;
+        if children.len() != plan.steps.len() {
+            return Err(Error::Store(format!(
+                "some steps of the composite plan '{}' are missing from the store",
+                plan.name
+            )));
+        }
+        for mut child in children {
+            // A step is addressed by its plan name or, for a workflow file's steps
+            // (`<file name>.<step>`), by its step name alone.
+            let short = child
+                .name
+                .strip_prefix(&format!("{}.", plan.name))
+                .map(str::to_string);
+            let mut own: BTreeMap<String, Value> = BTreeMap::new();
+            for (k, v) in &values {
+                for prefix in std::iter::once(&child.name).chain(short.iter()) {
+                    if let Some(param) = k.strip_prefix(&format!("{prefix}.")) {
+                        own.insert(param.to_string(), v.clone());
+                    }
+                }
+            }
+            let applied = apply_values(&mut child, &own);
+            for (k, _) in &values {
+                for prefix in std::iter::once(&child.name).chain(short.iter()) {
+                    if let Some(param) = k.strip_prefix(&format!("{prefix}."))
+                        && applied.contains(param)
+                    {
+                        used.insert(k.clone());
+                    }
+                }
+            }
+            plans.push(child);
+        }
+    } else {
+        let mut plan = plan.clone();
+        used = apply_values(&mut plan, &values);
+        plans.push(plan);
+    }
+    let unresolved: Vec<String> = values
+        .keys()
+        .filter(|k| !used.contains(*k))
+        .cloned()
+        .collect();
+
+    // A step may not read what it (or a later step) writes.
+    for (i, p) in plans.iter().enumerate() {
+        let inputs: Vec<String> = p
+            .of_kind(ParameterKind::Input)
+            .map(|x| x.value_text())
+            .collect();
+        for later in &plans[i..] {
+            for o in later.of_kind(ParameterKind::Output).map(|x| x.value_text()) {
+                if let Some(input) = inputs.iter().find(|x| within(x, &o) || within(&o, x)) {
+                    return Err(Error::Failed(format!(
+                        "Circular workflows are not supported in Renku. Please remove these cycles:\n\t{input} -> {} -> {o}",
+                        later.name
+                    )));
+                }
+            }
+        }
+    }
+    let mut steps: Vec<ExecStep> = plans
+        .iter()
+        .map(|p| ExecStep {
+            plan: p.clone(),
+            deps: Vec::new(),
+        })
+        .collect();
+    super::update::set_step_dependencies(&mut steps);
+    let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
+    for s in &steps {
+        for input in s.inputs() {
+            let produced = generated
+                .iter()
+                .any(|g| within(&input, g) || within(g, &input));
+            if !produced && !project.root().join(&input).exists() {
+                return Err(Error::Usage(format!(
+                    "Invalid input value: Input '{input}' does not exist!"
+                )));
+            }
+        }
+    }
+    let git = project.git()?;
+    let activities = execute_and_record(
+        ctx,
+        project,
+        &git,
+        &steps,
+        opts.jobs,
+        observer,
+        opts.skip_metadata_update,
+    )?;
+    Ok(ExecuteReport {
+        plans,
+        unresolved,
+        activities,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn templates_use_other_values_and_the_time() {
+        let values = BTreeMap::from([("n".to_string(), "10".to_string())]);
+        let now = chrono::Local
+            .with_ymd_and_hms(2026, 3, 4, 5, 6, 7)
+            .single()
+            .expect("valid time");
+        assert_eq!(render_template("out-{n}.txt", &values, now), "out-10.txt");
+        assert_eq!(
+            render_template("{:%Y-%m-%d}.csv", &values, now),
+            "2026-03-04.csv"
+        );
+        assert_eq!(render_template("{}", &values, now), "2026-03-04 05:06:07");
+        assert_eq!(
+            render_template("{{literal}} {iter_index} {unknown}", &values, now),
+            "{literal} {iter_index} {unknown}"
+        );
+        assert_eq!(render_template("open {", &values, now), "open {");
+    }
+
+    #[test]
+    fn nested_values_flatten_to_dotted_names() {
+        let opts = ExecuteOptions {
+            values: BTreeMap::from([(
+                "train".to_string(),
+                serde_json::json!({"lr": 0.1, "inner": {"x": "y"}}),
+            )]),
+            set: vec!["train.lr=0.9".into(), "n=3".into()],
+            ..Default::default()
+        };
+        let v = collect_values(&opts).expect("valid values");
+        assert_eq!(v["train.lr"], serde_json::json!("0.9"));
+        assert_eq!(v["train.inner.x"], serde_json::json!("y"));
+        assert_eq!(v["n"], serde_json::json!("3"));
+        assert!(
+            collect_values(&ExecuteOptions {
+                set: vec!["novalue".into()],
+                ..Default::default()
+            })
+            .is_err()
+        );
+    }
+}
