@@ -575,3 +575,212 @@ fn update_replays_recorded_parameter_values_and_streams() {
     ok(&env, &root, &["update", "--all"]);
     assert_eq!(read(&root, "head.txt"), "5\n6\n");
 }
+
+#[test]
+fn workflow_execute_runs_a_plan_with_new_values() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("in.txt", "a\n"), ("other.txt", "o\n")]);
+    ok(
+        &env,
+        &root,
+        &["run", "--name", "copy", "cp", "in.txt", "out.txt"],
+    );
+    let commits = env.commit_count(&root);
+    let out = renku(
+        &env,
+        &root,
+        &[
+            "workflow",
+            "execute",
+            "--set",
+            "input-1=other.txt",
+            "--set",
+            "output-2=res-{:%Y}.txt",
+            "--set",
+            "bogus=1",
+            "copy",
+        ],
+    );
+    assert_success(&out);
+    let year = chrono_year();
+    assert_eq!(read(&root, &format!("res-{year}.txt")), "o\n");
+    assert_contains(
+        &stderr(&out),
+        "Warning: Could not resolve the following parameters in \"copy\" workflow: bogus",
+    );
+    assert_eq!(env.commit_count(&root), commits + 1);
+    assert_eq!(env.status(&root), "");
+    assert_eq!(record_files(&root, "plan").len(), 1);
+    // A values file works the same way.
+    std::fs::write(root.join("values.yml"), "output-2: from-file.txt\n").unwrap();
+    ok(
+        &env,
+        &root,
+        &["workflow", "execute", "--values", "values.yml", "copy"],
+    );
+    assert_eq!(read(&root, "from-file.txt"), "a\n");
+    // Unknown plans, bad values, bad values files.
+    let out = renku(&env, &root, &["workflow", "execute", "nope"]);
+    assert_code(&out, 1);
+    assert_contains(
+        &stderr(&out),
+        "The specified workflow 'nope' cannot be found.",
+    );
+    assert_code(
+        &renku(
+            &env,
+            &root,
+            &["workflow", "execute", "--set", "novalue", "copy"],
+        ),
+        2,
+    );
+    std::fs::write(root.join("bad.yml"), "[unclosed\n").unwrap();
+    assert_code(
+        &renku(
+            &env,
+            &root,
+            &["workflow", "execute", "--values", "bad.yml", "copy"],
+        ),
+        2,
+    );
+    // Reading a missing input is refused before anything runs.
+    let out = renku(
+        &env,
+        &root,
+        &[
+            "workflow",
+            "execute",
+            "--set",
+            "input-1=missing.txt",
+            "copy",
+        ],
+    );
+    assert_code(&out, 2);
+    assert_contains(
+        &stderr(&out),
+        "Invalid input value: Input 'missing.txt' does not exist!",
+    );
+    // Writing the input is a cycle.
+    let out = renku(
+        &env,
+        &root,
+        &["workflow", "execute", "--set", "output-2=in.txt", "copy"],
+    );
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "Circular workflows are not supported");
+}
+
+fn chrono_year() -> String {
+    let out = std::process::Command::new("date")
+        .arg("+%Y")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn workflow_execute_runs_the_steps_of_a_workflow_file_plan() {
+    let env = TestEnv::new();
+    let root = project(
+        &env,
+        &[
+            ("in.txt", "a\n"),
+            (
+                "wf.yml",
+                "name: pipe\nsteps:\n  first:\n    command: cp $inputs $outputs\n    inputs:\n      - src:\n          path: in.txt\n    outputs:\n      - dst:\n          path: mid.txt\n  second:\n    command: cp $inputs $outputs\n    inputs:\n      - src:\n          path: mid.txt\n    outputs:\n      - dst:\n          path: out.txt\n",
+            ),
+        ],
+    );
+    ok(&env, &root, &["run", "wf.yml"]);
+    let out = ok(
+        &env,
+        &root,
+        &[
+            "workflow",
+            "execute",
+            "--set",
+            "second.dst=final.txt",
+            "pipe",
+        ],
+    );
+    assert!(
+        out.find("'pipe.first'").unwrap() < out.find("'pipe.second'").unwrap(),
+        "{out}"
+    );
+    assert_eq!(read(&root, "final.txt"), "a\n");
+}
+
+#[test]
+fn workflow_revert_restores_or_deletes_outputs() {
+    let env = TestEnv::new();
+    let root = chain(&env);
+    std::fs::write(root.join("in.txt"), "b\n").unwrap();
+    ok(&env, &root, &["update", "--all"]);
+    assert_eq!(read(&root, "out.txt"), "b\n");
+    let activity = latest_activity_for(&root, "out.txt");
+    let out = ok(&env, &root, &["workflow", "revert", &activity]);
+    assert_contains(&out, "Restored out.txt");
+    assert_eq!(read(&root, "out.txt"), "a\n");
+    assert_eq!(env.status(&root), "");
+    // The first s2 run is the latest producer again: out.txt is outdated (mid.txt is b).
+    let status = renku(&env, &root, &["status"]);
+    assert_code(&status, 1);
+    assert_contains(&stdout(&status), "\tout.txt: mid.txt\n");
+    // Reverting again: already deleted.
+    let out = renku(&env, &root, &["workflow", "revert", &activity]);
+    assert_code(&out, 2);
+    assert_contains(&stderr(&out), "is already deleted");
+    assert_code(
+        &renku(&env, &root, &["workflow", "revert", "/activities/0000"]),
+        2,
+    );
+
+    // An output nothing else produced is deleted, unless something used it.
+    let env = TestEnv::new();
+    let root = chain(&env);
+    let first = latest_activity_for(&root, "mid.txt");
+    let before = snapshot(&env, &root);
+    let out = renku(&env, &root, &["workflow", "revert", &first]);
+    assert_code(&out, 2);
+    assert_contains(
+        &stderr(&out),
+        "Activity has downstream dependent activities",
+    );
+    assert_unchanged(&env, &root, &before, "refused revert");
+    let last = latest_activity_for(&root, "out.txt");
+    let out = ok(&env, &root, &["workflow", "revert", "--plan", &last]);
+    assert_contains(&out, "Deleted out.txt");
+    assert_contains(&out, "Removed plan 's2'");
+    assert!(!root.join("out.txt").exists());
+    assert_eq!(env.status(&root), "");
+    let ls = ok(&env, &root, &["workflow", "ls", "--format", "json"]);
+    assert!(!ls.contains("\"s2\""), "{ls}");
+    let outputs = ok(&env, &root, &["workflow", "outputs"]);
+    assert_eq!(outputs, "mid.txt\n");
+}
+
+/// The id of the newest activity that generated `path`, read from the store's records.
+fn latest_activity_for(root: &Path, path: &str) -> String {
+    let mut best: Option<(String, String)> = None;
+    for f in record_files(root, "activity") {
+        let v = read_json(&f);
+        if v["removed"] == true {
+            continue;
+        }
+        let data = &v["data"];
+        let generates = data["generations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["entity"]["path"] == path);
+        if !generates {
+            continue;
+        }
+        let ended = data["ended_at_time"].as_str().unwrap().to_string();
+        let id = data["id"].as_str().unwrap().to_string();
+        if best.as_ref().is_none_or(|(e, _)| ended > *e) {
+            best = Some((ended, id));
+        }
+    }
+    best.unwrap().1
+}

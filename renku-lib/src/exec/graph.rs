@@ -115,11 +115,8 @@ impl ActivityGraph {
     pub fn relevant(index: &StoreIndex, filter: PlanFilter) -> ActivityGraph {
         let plans = PlanLookup::new(index);
         let mut all: Vec<ActivityNode> = Vec::new();
-        if let Some(entries) = index.entries.get(&Kind::Activity) {
-            for (version, e) in entries {
-                if e.removed {
-                    continue;
-                }
+        {
+            for (version, e) in index.live(Kind::Activity) {
                 let plan_id = e.plan_id.clone().unwrap_or_default();
                 let (plan_object, plan_removed) = plans.lineage(&plan_id);
                 if plan_removed && filter == PlanFilter::ActivePlans {

@@ -5,5 +5,6 @@ pub mod current;
 pub mod execute;
 pub mod executor;
 pub mod graph;
+pub mod revert;
 pub mod status;
 pub mod update;

@@ -296,6 +296,22 @@ impl StoreIndex {
             .map(|(id, _)| id.clone())
     }
 
+    /// The current version of every object of `kind` that is not removed: per object, its
+    /// newest head, unless that head marks a removal.
+    pub fn live(&self, kind: Kind) -> Vec<(&String, &IndexEntry)> {
+        let mut newest: BTreeMap<&str, (&String, &IndexEntry)> = BTreeMap::new();
+        for (id, e) in self.heads(kind, None) {
+            let newer = match newest.get(e.object_id.as_str()) {
+                Some((other_id, other)) => (e.date, id) > (other.date, *other_id),
+                None => true,
+            };
+            if newer {
+                newest.insert(e.object_id.as_str(), (id, e));
+            }
+        }
+        newest.into_values().filter(|(_, e)| !e.removed).collect()
+    }
+
     /// Number of records of `kind`.
     pub fn count(&self, kind: Kind) -> usize {
         self.entries.get(&kind).map_or(0, BTreeMap::len)

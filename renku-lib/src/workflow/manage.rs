@@ -64,14 +64,12 @@ pub fn recorded_paths(
 ) -> Result<RecordedPaths> {
     let index = project.store().index()?;
     let mut all: BTreeSet<String> = BTreeSet::new();
-    if let Some(entries) = index.entries.get(&Kind::Activity) {
-        for e in entries.values().filter(|e| !e.removed) {
-            let list = match role {
-                PathRole::Inputs => &e.used,
-                PathRole::Outputs => &e.generated,
-            };
-            all.extend(list.iter().cloned());
-        }
+    for (_, e) in index.live(Kind::Activity) {
+        let list = match role {
+            PathRole::Inputs => &e.used,
+            PathRole::Outputs => &e.generated,
+        };
+        all.extend(list.iter().cloned());
     }
     if filter.is_empty() {
         return Ok(RecordedPaths {

@@ -72,10 +72,8 @@ pub fn find_plan(
 /// Every activity, newest first.
 pub fn activities(store: &Store, index: &StoreIndex) -> Result<Vec<Activity>> {
     let mut out = Vec::new();
-    if let Some(entries) = index.entries.get(&Kind::Activity) {
-        for version in entries.keys() {
-            out.push(store.read::<Activity>(Kind::Activity, version)?.data);
-        }
+    for (version, _) in index.live(Kind::Activity) {
+        out.push(store.read::<Activity>(Kind::Activity, version)?.data);
     }
     out.sort_by(|a, b| {
         b.started_at_time
@@ -118,13 +116,11 @@ impl<'a> GeneratedBy<'a> {
     fn new(index: &'a StoreIndex) -> Self {
         let mut by_path: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
         let mut used = Vec::new();
-        if let Some(entries) = index.entries.get(&Kind::Activity) {
-            for e in entries.values().filter(|e| !e.removed) {
-                for g in &e.generated {
-                    by_path.entry(g.as_str()).or_default().push(used.len());
-                }
-                used.push(&e.used);
+        for (_, e) in index.live(Kind::Activity) {
+            for g in &e.generated {
+                by_path.entry(g.as_str()).or_default().push(used.len());
             }
+            used.push(&e.used);
         }
         GeneratedBy { by_path, used }
     }

@@ -6,6 +6,7 @@ pub mod export;
 pub mod ls;
 pub mod paths;
 pub mod remove;
+pub mod revert;
 pub mod show;
 
 use clap::Subcommand;
@@ -28,6 +29,8 @@ pub enum WorkflowCommand {
     Edit(edit::EditArgs),
     /// Remove a plan (a new version marked removed; its executions stay in the history).
     Remove(remove::RemoveArgs),
+    /// Revert a recorded execution (and restore or delete its outputs).
+    Revert(revert::RevertArgs),
     /// List the paths recorded as inputs; with PATHS, exit 1 if one of them is not an input.
     Inputs(paths::PathsArgs),
     /// List the paths recorded as outputs; with PATHS, exit 1 if one of them is not an output.
@@ -43,6 +46,7 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
         WorkflowCommand::Execute(a) => execute::run(env, a),
         WorkflowCommand::Edit(a) => edit::run(env, a),
         WorkflowCommand::Remove(a) => remove::run(env, a),
+        WorkflowCommand::Revert(a) => revert::run(env, a),
         WorkflowCommand::Inputs(a) => {
             paths::run(env, a, renku_lib::workflow::manage::PathRole::Inputs)
         }
