@@ -353,6 +353,7 @@ pub fn execute_and_record(
     let mut tx = ctx.begin_transaction(&root)?;
     let before = crate::repo::status::fingerprint(git)?;
     // Every output is backed up before anything runs: a failure puts them all back.
+    let mut protected_files = Vec::new();
     for s in steps {
         for p in s.plan.of_kind(ParameterKind::Output) {
             let rel = p.value_text();
@@ -361,10 +362,11 @@ pub fn execute_and_record(
             if is_dir {
                 tx.protect_dir(&rel)?;
             } else {
-                tx.protect_file(&rel)?;
+                protected_files.push(rel);
             }
         }
     }
+    tx.protect_files(&protected_files)?;
     let (user_name, user_email) = git.identity()?;
     let person = Person::new(user_name, Some(user_email), None);
     let mut hooks = RecordingHooks {
@@ -415,6 +417,7 @@ pub fn execute_and_record(
             tx.stage_path(path)?;
         }
     }
+    let mut records = Vec::with_capacity(steps.len());
     for (i, s) in steps.iter().enumerate() {
         let timing: StepTiming = timings[i];
         let activity = Activity::of_plan(
@@ -425,15 +428,15 @@ pub fn execute_and_record(
             used[i].clone(),
             generated[i].clone(),
         );
-        let record = Record::new(
+        records.push(Record::new(
             Kind::Activity,
             activity.id.clone(),
             tx.id(),
             activity.clone(),
-        );
-        store.put(&mut tx, &record)?;
+        ));
         activities.push(activity);
     }
+    store.put_all(&mut tx, &records)?;
     tx.commit(&ctx.argv)?;
     Ok(activities)
 }

@@ -154,6 +154,13 @@ impl Transaction {
 
     /// Registers `rel` in the journal (backing up its current content) if not yet done.
     fn journal_path(&mut self, rel: &str) -> Result<()> {
+        self.register_path(rel)?;
+        self.save_journal()
+    }
+
+    /// Like [`Transaction::journal_path`] without saving the journal: the caller saves it
+    /// once for a batch of paths, before touching any of them.
+    fn register_path(&mut self, rel: &str) -> Result<()> {
         crate::interrupt::check()?;
         validate_relative(rel)?;
         if self.journal.entries.iter().any(|e| e.path == rel) {
@@ -195,7 +202,7 @@ impl Transaction {
             path: rel.to_string(),
             backup,
         });
-        self.save_journal()
+        Ok(())
     }
 
     /// Writes `bytes` to the repository-relative path `rel` as part of the transaction.
@@ -229,6 +236,27 @@ impl Transaction {
         self.journal_path(rel)
     }
 
+    /// [`Transaction::protect_file`] for many files, with one journal write.
+    pub fn protect_files(&mut self, rels: &[String]) -> Result<()> {
+        for rel in rels {
+            self.register_path(rel)?;
+        }
+        self.save_journal()
+    }
+
+    /// Writes many files as part of the transaction, journaling them all with one journal
+    /// write before the first is touched.
+    pub fn write_files(&mut self, files: &[(String, Vec<u8>)]) -> Result<()> {
+        for (rel, _) in files {
+            self.register_path(rel)?;
+        }
+        self.save_journal()?;
+        for (rel, bytes) in files {
+            crate::util::write_atomic(&self.root.join(rel), bytes, Some(&self.dir.join("tmp")))?;
+        }
+        Ok(())
+    }
+
     /// Like [`Transaction::protect_file`] for a directory: every file in it is backed up, and a
     /// rollback also removes the files created in it since.
     pub fn protect_dir(&mut self, rel: &str) -> Result<()> {
@@ -241,7 +269,7 @@ impl Transaction {
                     .unwrap_or(&file)
                     .to_string_lossy()
                     .replace('\\', "/");
-                self.journal_path(&inner)?;
+                self.register_path(&inner)?;
             }
         } else {
             // Directories the step will create, outermost first.

@@ -87,6 +87,22 @@ impl Store {
         Ok(rel)
     }
 
+    /// Stages many new records in `tx` with one journal write (see [`Store::put`]).
+    pub fn put_all<T: Serialize>(&self, tx: &mut Transaction, records: &[Record<T>]) -> Result<()> {
+        let mut files = Vec::with_capacity(records.len());
+        for record in records {
+            let rel = Self::record_path(record.kind, &record.version_id);
+            let bytes = record::encode(record)?;
+            if self.root.join(&rel).exists() {
+                return Err(Error::Store(format!(
+                    "refusing to overwrite the immutable object {rel}"
+                )));
+            }
+            files.push((rel, bytes));
+        }
+        tx.write_files(&files)
+    }
+
     /// The index of all records, refreshed from disk (see [`cache::StoreIndex`]).
     pub fn index(&self) -> Result<cache::StoreIndex> {
         cache::StoreIndex::load_fresh(self)
