@@ -9,6 +9,7 @@ mod crash;
 mod export;
 mod global;
 mod init;
+mod lfs;
 mod lock;
 mod maintenance;
 mod project;

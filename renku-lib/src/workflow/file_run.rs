@@ -12,6 +12,7 @@ use super::file::{Item, Step, WorkflowFile, load};
 use crate::context::CommandContext;
 use crate::model::{Activity, CommandParameter, Entity, ParameterKind, Person, Plan, Stream};
 use crate::repo::ProjectDir;
+use crate::repo::lfs::{LfsTracker, Tracked};
 use crate::store::{Kind, Record};
 use crate::{Error, Result};
 
@@ -37,6 +38,8 @@ pub struct FileRunReport {
     pub unused_items: Vec<String>,
     /// Plans recorded (empty for dry runs and `--no-commit`).
     pub plans: Vec<Plan>,
+    /// Persisted outputs put into Git LFS (the patterns added to `.gitattributes`).
+    pub lfs: Tracked,
 }
 
 /// `/plans/<md5 of text>`.
@@ -74,6 +77,7 @@ pub fn run_file(
     let root = project.root().to_path_buf();
     let git = project.git()?;
     let store = project.store();
+    let lfs = LfsTracker::new(&root, git.repo(), ctx.external_storage)?;
     let mut tx = ctx.begin_transaction(&root)?;
     let (user_name, user_email) = git.identity()?;
     let person = Person::new(user_name, Some(user_email), None);
@@ -146,6 +150,17 @@ pub fn run_file(
         {
             persisted.insert(it.value.clone());
         }
+        // Large persisted outputs go to Git LFS before their checksums are taken, so that
+        // they (and later steps' usages of them) are those of the committed pointers.
+        let persisted_outputs: Vec<String> = step
+            .items
+            .iter()
+            .filter(|i| i.kind == ParameterKind::Output && i.persist)
+            .map(|i| i.value.clone())
+            .collect();
+        let tracked = lfs.track(&mut tx, git.repo(), &persisted_outputs)?;
+        report.lfs.show_message = tracked.show_message;
+        report.lfs.patterns.extend(tracked.patterns);
         // The plan: the same id as long as the step does not change.
         let stable_id = md5_id(&format!("{}::{}", file.path, step.name));
         let mut plan = step_plan(step, &plan_name, &stable_id, &person);
@@ -204,6 +219,7 @@ pub fn run_file(
     if opts.no_commit {
         tx.rollback()?;
         report.plans.clear();
+        report.lfs = Tracked::default();
         return Ok(report);
     }
     // The whole file as a composite plan of its steps — recorded when all steps ran.
