@@ -9,6 +9,7 @@ mod crash;
 mod export;
 mod global;
 mod init;
+mod isolation;
 mod lfs;
 mod lock;
 mod maintenance;

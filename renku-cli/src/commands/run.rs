@@ -61,6 +61,10 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub success_codes: Vec<i32>,
+    /// Run and record the command in a temporary git work tree on a branch of its own, then
+    /// fast-forward the current branch to it.
+    #[arg(long)]
+    pub isolation: bool,
     /// Workflow files: only show which steps would run.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
@@ -116,7 +120,11 @@ pub fn run(env: &Env, args: RunArgs) -> Result<u8> {
         success_codes: args.success_codes,
         streams,
     };
-    let report = run_command(&env.ctx, &project, &opts)?;
+    let report = if args.isolation {
+        renku_lib::workflow::isolation::run_isolated(&env.ctx, &project, &opts)?
+    } else {
+        run_command(&env.ctx, &project, &opts)?
+    };
     if env.global.verbose > 0 && !stderr_redirected {
         eprint!("{}", renku_lib::workflow::describe::plan_text(&report.plan));
     }
@@ -155,6 +163,7 @@ fn run_workflow_file(
         || args.no_input_detection
         || args.no_output_detection
         || args.no_parameter_detection
+        || args.isolation
         || !args.success_codes.is_empty();
     if command_mode_flags {
         ui::warning(
