@@ -449,10 +449,34 @@ fn sigkill_at_any_moment_leaves_before_or_after() {
 /// activity).
 #[test]
 fn renku_run_killed_at_any_moment_is_unrecorded_or_fully_recorded() {
+    run_killed_at_any_moment(false);
+}
+
+/// The same with an output that goes to Git LFS: an unrecorded run also leaves
+/// `.gitattributes` as it was, a recorded one commits it with the pointer.
+#[test]
+fn renku_run_with_an_lfs_output_killed_at_any_moment_is_unrecorded_or_fully_recorded() {
+    if !std::process::Command::new("git")
+        .args(["lfs", "version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("note: git-lfs is not installed; skipping the Git LFS crash test");
+        return;
+    }
+    run_killed_at_any_moment(true);
+}
+
+fn run_killed_at_any_moment(large: bool) {
     const RUN_TRIALS: usize = 60;
     let env = TestEnv::new();
     let root = env.init_project("p");
-    std::fs::write(root.join("in.txt"), "input\n").unwrap();
+    let input = if large {
+        "input\n".repeat(40_000)
+    } else {
+        "input\n".to_string()
+    };
+    std::fs::write(root.join("in.txt"), &input).unwrap();
     env.git(&root, &["add", "in.txt"]);
     env.git(&root, &["commit", "-q", "-m", "input"]);
     let journal = root.join(".git/renku/transaction");
@@ -558,6 +582,17 @@ fn renku_run_killed_at_any_moment_is_unrecorded_or_fully_recorded() {
                 files.contains(&output.as_str()),
                 "{ctx}: output not committed: {files:?}"
             );
+            if large {
+                assert!(
+                    files.contains(&".gitattributes"),
+                    "{ctx}: .gitattributes not committed: {files:?}"
+                );
+                let blob = env.git(&root, &["show", &format!("HEAD:{output}")]);
+                assert!(
+                    blob.starts_with("version https://git-lfs.github.com/spec/v1\n"),
+                    "{ctx}: output not committed as an LFS pointer"
+                );
+            }
             assert_eq!(
                 files
                     .iter()

@@ -9,6 +9,8 @@ mod crash;
 mod export;
 mod global;
 mod init;
+mod isolation;
+mod lfs;
 mod lock;
 mod maintenance;
 mod project;

@@ -756,7 +756,23 @@ fn directory_created_by_the_command_is_one_output() {
         ],
     );
     assert_success(&out);
-    assert_commit_files(&env, &root, "HEAD", &["outdir/f", "outdir/g"]);
+    // With Git LFS set up (git-lfs installed), a directory output is tracked as a whole.
+    let lfs = std::fs::read_to_string(root.join(".git/config"))
+        .unwrap()
+        .contains("[filter \"lfs\"]");
+    let with_attributes = |files: &[&'static str]| -> Vec<&'static str> {
+        let mut v = files.to_vec();
+        if lfs {
+            v.push(".gitattributes");
+        }
+        v
+    };
+    assert_commit_files(
+        &env,
+        &root,
+        "HEAD",
+        &with_attributes(&["outdir/f", "outdir/g"]),
+    );
     let params = shown_params(&show(&env, &root, "mk"));
     assert_positioned(&params, "Outputs", "output-3", "outdir", 3, None);
     assert_positioned(&params, "Parameters", "parameter-2", "sh", 2, None);
@@ -777,7 +793,7 @@ fn directory_created_by_the_command_is_one_output() {
         ],
     );
     assert_success(&out);
-    assert_commit_files(&env, &root, "HEAD", &["pyout/r.txt"]);
+    assert_commit_files(&env, &root, "HEAD", &with_attributes(&["pyout/r.txt"]));
     let params = shown_params(&show(&env, &root, "pydir"));
     assert_unpositioned(&params, "Outputs", "pyout", Some("res"));
     assert_eq!(env.status(&root), "");

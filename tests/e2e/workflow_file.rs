@@ -333,3 +333,129 @@ fn workflow_name_must_not_collide_with_another_plan() {
     );
     assert_eq!(env.commit_count(&root), before);
 }
+
+/// The workflow-file activity collections recorded so far, oldest first.
+fn collections(root: &Path) -> Vec<serde_json::Value> {
+    let mut out: Vec<serde_json::Value> = record_files(root, "workflow_file_activity_collection")
+        .iter()
+        .map(|f| read_json(f)["data"].clone())
+        .collect();
+    out.sort_by(|a, b| {
+        a["started_at_time"]
+            .as_str()
+            .cmp(&b["started_at_time"].as_str())
+    });
+    out
+}
+
+/// Activity ids of every activity record, by the plan they executed.
+fn activities_by_plan(root: &Path) -> Vec<(String, String)> {
+    record_files(root, "activity")
+        .iter()
+        .map(|f| {
+            let d = read_json(f)["data"].clone();
+            (
+                d["plan_id"].as_str().unwrap().to_string(),
+                d["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_execution_of_a_file_is_recorded_as_an_activity_collection() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    assert_success(&env.run_in(&root, &["run", "wf.yml"]));
+    let root_id = md5_plan_id("wf.yml");
+    let cs = collections(&root);
+    assert_eq!(cs.len(), 1, "{cs:?}");
+    let c = &cs[0];
+    let hex = c["id"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("/workflow-file-activity-collection/")
+        .unwrap();
+    assert_eq!(hex.len(), 32);
+    assert_eq!(c["plan_id"], root_id.as_str());
+    assert_eq!(
+        c["agent"]["name"],
+        format!("renku {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(c["person"]["email"], "jane.doe@example.org");
+    // The collection lists the three step activities, in execution order.
+    let by_plan = activities_by_plan(&root);
+    let expected: Vec<String> = ["head", "tail", "line-count"]
+        .iter()
+        .map(|s| {
+            let plan = md5_plan_id(&format!("wf.yml::{s}"));
+            by_plan.iter().find(|(p, _)| *p == plan).unwrap().1.clone()
+        })
+        .collect();
+    let listed: Vec<String> = c["activities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(listed, expected);
+    assert!(c["started_at_time"].as_str() <= c["ended_at_time"].as_str());
+    // Committed with the run, and consistent for `renku doctor`.
+    let files = env.changed_files(&root, "HEAD");
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with(".renku/store/workflow_file_activity_collection/")),
+        "{files:?}"
+    );
+    let out = env.run_in(&root, &["doctor"]);
+    assert_success(&out);
+
+    // Running one step again: a second collection with one activity, for the same composite.
+    assert_success(&env.run_in(&root, &["run", "wf.yml", "tail"]));
+    let cs = collections(&root);
+    assert_eq!(cs.len(), 2);
+    assert_eq!(cs[1]["plan_id"], root_id.as_str());
+    assert_eq!(cs[1]["activities"].as_array().unwrap().len(), 1);
+    // --no-commit and --dry-run record none.
+    assert_success(&env.run_in(&root, &["run", "--no-commit", "wf.yml"]));
+    assert_success(&env.run_in(&root, &["run", "--dry-run", "wf.yml"]));
+    assert_eq!(collections(&root).len(), 2);
+    // `renku log` lists activities only, as renku-python does.
+    let out = env.run_in(&root, &["log", "--format", "json"]);
+    assert_success(&out);
+    let log: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(log.len(), 4);
+    assert!(log.iter().all(|e| e["type"] == "Run"), "{log:?}");
+}
+
+#[test]
+fn running_some_steps_of_a_new_file_records_its_composite_plan() {
+    let env = TestEnv::new();
+    let root = setup(&env);
+    assert_success(&env.run_in(&root, &["run", "wf.yml", "head"]));
+    // The composite of the whole file exists, with the plans of all three steps.
+    let ids = plans(&env, &root);
+    let names: Vec<&str> = ids.iter().map(|(n, _)| n.as_str()).collect();
+    for n in [
+        "workflow-file",
+        "workflow-file.head",
+        "workflow-file.tail",
+        "workflow-file.line-count",
+    ] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    let cs = collections(&root);
+    assert_eq!(cs.len(), 1);
+    assert_eq!(cs[0]["plan_id"], md5_plan_id("wf.yml").as_str());
+    // Only the step that ran has an activity.
+    assert_eq!(record_files(&root, "activity").len(), 1);
+    // Running the rest later reuses the step plans and the composite.
+    assert_success(&env.run_in(&root, &["run", "wf.yml"]));
+    assert_eq!(plans(&env, &root), ids);
+    assert_eq!(
+        collections(&root)[1]["plan_id"],
+        md5_plan_id("wf.yml").as_str()
+    );
+    assert_success(&env.run_in(&root, &["doctor"]));
+}

@@ -61,6 +61,10 @@ pub struct RunArgs {
         allow_negative_numbers = true
     )]
     pub success_codes: Vec<i32>,
+    /// Run and record the command in a temporary git work tree on a branch of its own, then
+    /// fast-forward the current branch to it.
+    #[arg(long)]
+    pub isolation: bool,
     /// Workflow files: only show which steps would run.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
@@ -116,9 +120,16 @@ pub fn run(env: &Env, args: RunArgs) -> Result<u8> {
         success_codes: args.success_codes,
         streams,
     };
-    let report = run_command(&env.ctx, &project, &opts)?;
+    let report = if args.isolation {
+        renku_lib::workflow::isolation::run_isolated(&env.ctx, &project, &opts)?
+    } else {
+        run_command(&env.ctx, &project, &opts)?
+    };
     if env.global.verbose > 0 && !stderr_redirected {
         eprint!("{}", renku_lib::workflow::describe::plan_text(&report.plan));
+    }
+    if !stderr_redirected {
+        lfs_message(&report.lfs);
     }
     if !report.committed_inputs.is_empty() && !stderr_redirected {
         ui::info(&format!(
@@ -152,6 +163,7 @@ fn run_workflow_file(
         || args.no_input_detection
         || args.no_output_detection
         || args.no_parameter_detection
+        || args.isolation
         || !args.success_codes.is_empty();
     if command_mode_flags {
         ui::warning(
@@ -175,6 +187,7 @@ fn run_workflow_file(
     for w in &report.warnings {
         ui::warning(w);
     }
+    lfs_message(&report.lfs);
     if args.dry_run {
         for w in &report.unused_items {
             crate::outln!("Warning: {w}");
@@ -188,4 +201,15 @@ fn run_workflow_file(
         }
     }
     Ok(0)
+}
+
+/// Tells which files went to Git LFS, unless `renku.show_lfs_message` is `false`.
+fn lfs_message(tracked: &renku_lib::repo::lfs::Tracked) {
+    if tracked.patterns.is_empty() || !tracked.show_message {
+        return;
+    }
+    ui::info(&format!(
+        "Adding these files to Git LFS:\n\t{}\nTo disable this message in the future, run:\n\trenku config set show_lfs_message false",
+        tracked.patterns.join("\n\t")
+    ));
 }

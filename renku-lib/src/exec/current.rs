@@ -110,15 +110,10 @@ impl<'a> WorkTree<'a> {
             });
         }
         match self.fingerprint.dirty.get(rel) {
-            Some(FileState::Present(id)) => {
-                return Ok(if same(*id) {
-                    Content::Same
-                } else {
-                    Content::Changed
-                });
-            }
+            Some(FileState::Present(id)) if same(*id) => return Ok(Content::Same),
+            // Raw content differs: a file git filters (Git LFS) may still match as committed.
             Some(FileState::Deleted) => return Ok(Content::Deleted),
-            None => {}
+            Some(FileState::Present(_)) | None => {}
         }
         if let Some(entry) = self.index.entry_by_path(rel.as_bytes().as_bstr())
             && same(entry.id)

@@ -1,6 +1,7 @@
 //! Plain domain types (serde, no I/O).
 
 pub mod activity;
+pub mod activity_collection;
 pub mod annotation;
 pub mod image;
 pub mod person;
@@ -8,6 +9,7 @@ pub mod plan;
 pub mod project;
 
 pub use activity::{Activity, Entity, Generation, ParameterValue, SoftwareAgent, Usage};
+pub use activity_collection::{ActivityCollection, WorkflowFileActivityCollection};
 pub use annotation::Annotation;
 pub use image::ImageObject;
 pub use person::Person;

@@ -132,6 +132,8 @@ impl Git {
             Default::default(),
         )
         .map_err(git_err("cannot read the index"))?;
+        // Paths git would pass through the LFS clean filter are committed as pointers.
+        let mut lfs = super::lfs::LfsFilter::new(&self.repo, &index)?;
         // Lookups use binary search, so new entries are appended only after all lookups.
         let mut new_entries = Vec::new();
         for path in paths {
@@ -147,8 +149,15 @@ impl Git {
                             target.to_string_lossy().into_owned().into_bytes(),
                         )
                     } else {
-                        let bytes =
-                            std::fs::read(&abs).io_context(|| format!("Cannot read {path}"))?;
+                        let in_lfs = match lfs.as_mut() {
+                            Some(filter) => filter.applies(path)?,
+                            None => false,
+                        };
+                        let bytes = if in_lfs {
+                            super::lfs::clean_file(&self.repo, &abs, true)?
+                        } else {
+                            std::fs::read(&abs).io_context(|| format!("Cannot read {path}"))?
+                        };
                         (
                             if is_executable(&meta) {
                                 EntryKind::BlobExecutable
@@ -259,12 +268,27 @@ impl Git {
 
     /// The git object id the file or directory at `rel` has: a blob id for files and
     /// symlinks, the tree id (of everything in it but `.git`) for directories. For
-    /// directories the blobs and trees are written to the object database.
+    /// directories the blobs and trees are written to the object database. Files that git
+    /// stores in Git LFS (per `.gitattributes`) are hashed as the pointer git commits for
+    /// them, so the id is always that of the blob a commit of the path holds.
     pub fn hash_path(&self, rel: &str) -> Result<ObjectId> {
         let abs = self.root.join(rel);
         let meta = std::fs::symlink_metadata(&abs).io_context(|| format!("Cannot stat {rel}"))?;
+        let index = super::lfs::index_or_empty(&self.repo)?;
+        let mut lfs = super::lfs::LfsFilter::new(&self.repo, &index)?;
+        let mut content = |path: &Path, rel: &str, meta: &std::fs::Metadata| -> Result<Vec<u8>> {
+            let in_lfs = match lfs.as_mut() {
+                Some(filter) if meta.is_file() => filter.applies(rel)?,
+                _ => false,
+            };
+            if in_lfs {
+                super::lfs::clean_file(&self.repo, path, false)
+            } else {
+                blob_content(path, meta)
+            }
+        };
         if !meta.is_dir() {
-            return hash_file(&self.repo, &abs, &meta);
+            return blob_id(&self.repo, &content(&abs, rel, &meta)?);
         }
         let mut editor = self
             .repo
@@ -286,7 +310,16 @@ impl Git {
                     stack.push(path);
                     continue;
                 }
-                let id = write_file_blob(&self.repo, &path, &meta)?;
+                let inner = path
+                    .strip_prefix(&abs)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let id = self
+                    .repo
+                    .write_blob(content(&path, &format!("{rel}/{inner}"), &meta)?)
+                    .map_err(|e| Error::git("cannot write blob", e))?
+                    .detach();
                 let kind = if meta.file_type().is_symlink() {
                     EntryKind::Link
                 } else if is_executable(&meta) {
@@ -294,11 +327,6 @@ impl Git {
                 } else {
                     EntryKind::Blob
                 };
-                let inner = path
-                    .strip_prefix(&abs)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
                 editor
                     .upsert(inner.as_str(), kind, id)
                     .map_err(git_err("cannot edit tree"))?;
@@ -361,23 +389,6 @@ pub fn blob_content(abs: &Path, meta: &std::fs::Metadata) -> Result<Vec<u8>> {
 pub fn blob_id(repo: &gix::Repository, bytes: &[u8]) -> Result<ObjectId> {
     gix::objs::compute_hash(repo.object_hash(), gix::objs::Kind::Blob, bytes)
         .map_err(|e| Error::git("cannot hash", e))
-}
-
-/// Writes the blob of a file (or symlink target) to the object database and returns its id.
-fn write_file_blob(
-    repo: &gix::Repository,
-    abs: &Path,
-    meta: &std::fs::Metadata,
-) -> Result<ObjectId> {
-    let bytes = blob_content(abs, meta)?;
-    Ok(repo
-        .write_blob(&bytes)
-        .map_err(|e| Error::git("cannot write blob", e))?
-        .detach())
-}
-
-fn hash_file(repo: &gix::Repository, abs: &Path, meta: &std::fs::Metadata) -> Result<ObjectId> {
-    blob_id(repo, &blob_content(abs, meta)?)
 }
 
 #[cfg(unix)]

@@ -2,6 +2,7 @@
 
 pub mod commit_message;
 pub mod git;
+pub mod lfs;
 pub mod lock;
 pub mod status;
 pub mod transaction;

@@ -53,6 +53,8 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
     let mut records: BTreeMap<(Kind, String), (String, Option<String>)> = BTreeMap::new();
     let mut plan_ids: BTreeSet<String> = BTreeSet::new();
     let mut executed: Vec<(String, String)> = Vec::new();
+    let mut collected: Vec<(String, Vec<String>)> = Vec::new();
+    let mut activity_ids: BTreeSet<String> = BTreeSet::new();
     let root = store.dir();
     let mut stack = vec![root.clone()];
     while let Some(dir) = stack.pop() {
@@ -147,7 +149,35 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
                         Err(e) => Some(e),
                     }
                 }
+                Kind::ActivityCollection => {
+                    match serde_json::from_value::<crate::model::ActivityCollection>(
+                        record.data.clone(),
+                    ) {
+                        Ok(c) => {
+                            collected.push((rel.clone(), c.activities));
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
+                Kind::WorkflowFileActivityCollection => {
+                    match serde_json::from_value::<crate::model::WorkflowFileActivityCollection>(
+                        record.data.clone(),
+                    ) {
+                        Ok(c) => {
+                            executed.push((rel.clone(), c.plan_id));
+                            collected.push((rel.clone(), c.activities));
+                            None
+                        }
+                        Err(e) => Some(e),
+                    }
+                }
             };
+            if let Kind::Activity = kind
+                && let Some(id) = record.data.get("id").and_then(|v| v.as_str())
+            {
+                activity_ids.insert(id.to_string());
+            }
             if let Some(e) = invalid {
                 problems.push(Problem::store(format!(
                     "{rel}: invalid {} metadata: {e}",
@@ -175,6 +205,15 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
                     )))
                 }
                 _ => {}
+            }
+        }
+    }
+    for (rel, activities) in &collected {
+        for a in activities {
+            if !activity_ids.contains(a) {
+                problems.push(Problem::store(format!(
+                    "{rel}: lists activity {a}, which does not exist"
+                )));
             }
         }
     }

@@ -16,11 +16,21 @@ pub enum Kind {
     Plan,
     /// Activities (one version each).
     Activity,
+    /// Activity collections: the activities one command recorded together (one version each).
+    ActivityCollection,
+    /// Workflow-file activity collections: one execution of a workflow file (one version each).
+    WorkflowFileActivityCollection,
 }
 
 impl Kind {
     /// All kinds, in a fixed order.
-    pub const ALL: &'static [Kind] = &[Kind::Project, Kind::Plan, Kind::Activity];
+    pub const ALL: &'static [Kind] = &[
+        Kind::Project,
+        Kind::Plan,
+        Kind::Activity,
+        Kind::ActivityCollection,
+        Kind::WorkflowFileActivityCollection,
+    ];
 
     /// Name of the kind's directory under `.renku/store/`.
     pub fn dir_name(self) -> &'static str {
@@ -28,6 +38,8 @@ impl Kind {
             Kind::Project => "project",
             Kind::Plan => "plan",
             Kind::Activity => "activity",
+            Kind::ActivityCollection => "activity_collection",
+            Kind::WorkflowFileActivityCollection => "workflow_file_activity_collection",
         }
     }
 

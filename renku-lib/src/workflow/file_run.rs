@@ -10,8 +10,12 @@ use md5::{Digest, Md5};
 
 use super::file::{Item, Step, WorkflowFile, load};
 use crate::context::CommandContext;
-use crate::model::{Activity, CommandParameter, Entity, ParameterKind, Person, Plan, Stream};
+use crate::model::{
+    Activity, CommandParameter, Entity, ParameterKind, Person, Plan, SoftwareAgent, Stream,
+    WorkflowFileActivityCollection,
+};
 use crate::repo::ProjectDir;
+use crate::repo::lfs::{LfsTracker, Tracked};
 use crate::store::{Kind, Record};
 use crate::{Error, Result};
 
@@ -37,6 +41,10 @@ pub struct FileRunReport {
     pub unused_items: Vec<String>,
     /// Plans recorded (empty for dry runs and `--no-commit`).
     pub plans: Vec<Plan>,
+    /// Persisted outputs put into Git LFS (the patterns added to `.gitattributes`).
+    pub lfs: Tracked,
+    /// The record of this execution of the file (`None` for dry runs and `--no-commit`).
+    pub collection: Option<WorkflowFileActivityCollection>,
 }
 
 /// `/plans/<md5 of text>`.
@@ -74,6 +82,7 @@ pub fn run_file(
     let root = project.root().to_path_buf();
     let git = project.git()?;
     let store = project.store();
+    let lfs = LfsTracker::new(&root, git.repo(), ctx.external_storage)?;
     let mut tx = ctx.begin_transaction(&root)?;
     let (user_name, user_email) = git.identity()?;
     let person = Person::new(user_name, Some(user_email), None);
@@ -94,6 +103,35 @@ pub fn run_file(
         )));
     }
     let file_checksum = git.hash_path(&file.path)?.to_string();
+    // The plan of a step: the same id as long as the step does not change.
+    let plan_of = |step: &Step| -> Result<(Plan, PlanOrigin)> {
+        let plan_name = format!("{stem}.{}", step.name);
+        let stable_id = md5_id(&format!("{}::{}", file.path, step.name));
+        let mut plan = step_plan(step, &plan_name, &stable_id, &person);
+        let previous = index
+            .latest(Kind::Plan, Some(&stable_id))
+            .map(|head| store.read::<Plan>(Kind::Plan, &head))
+            .transpose()?;
+        let origin = match previous {
+            Some(prev) if prev.removed => {
+                // The step's plan was removed: the step starts a new plan.
+                plan = step_plan(step, &plan_name, &Plan::new_id(), &person);
+                PlanOrigin::New
+            }
+            Some(prev) if same_plan(&prev.data, &plan) => {
+                plan = prev.data.clone();
+                PlanOrigin::Reused
+            }
+            Some(prev) => {
+                plan.derived_from = Some(prev.data.id.clone());
+                plan.id = Plan::new_id();
+                plan.date_created = prev.data.date_created;
+                PlanOrigin::Derived(Box::new(prev))
+            }
+            None => PlanOrigin::New,
+        };
+        Ok((plan, origin))
+    };
     let mut persisted: BTreeSet<String> = BTreeSet::new();
     let mut records: Vec<(Plan, Activity, PlanOrigin)> = Vec::new();
     for step in &selected {
@@ -147,31 +185,18 @@ pub fn run_file(
         {
             persisted.insert(it.value.clone());
         }
-        // The plan: the same id as long as the step does not change.
-        let stable_id = md5_id(&format!("{}::{}", file.path, step.name));
-        let mut plan = step_plan(step, &plan_name, &stable_id, &person);
-        let previous = index
-            .latest(Kind::Plan, Some(&stable_id))
-            .map(|head| store.read::<Plan>(Kind::Plan, &head))
-            .transpose()?;
-        let origin = match previous {
-            Some(prev) if prev.removed => {
-                // The step's plan was removed: the step starts a new plan.
-                plan = step_plan(step, &plan_name, &Plan::new_id(), &person);
-                PlanOrigin::New
-            }
-            Some(prev) if same_plan(&prev.data, &plan) => {
-                plan = prev.data.clone();
-                PlanOrigin::Reused
-            }
-            Some(prev) => {
-                plan.derived_from = Some(prev.data.id.clone());
-                plan.id = Plan::new_id();
-                plan.date_created = prev.data.date_created;
-                PlanOrigin::Derived(Box::new(prev))
-            }
-            None => PlanOrigin::New,
-        };
+        // Large persisted outputs go to Git LFS before their checksums are taken, so that
+        // they (and later steps' usages of them) are those of the committed pointers.
+        let persisted_outputs: Vec<String> = step
+            .items
+            .iter()
+            .filter(|i| i.kind == ParameterKind::Output && i.persist)
+            .map(|i| i.value.clone())
+            .collect();
+        let tracked = lfs.track(&mut tx, git.repo(), &persisted_outputs)?;
+        report.lfs.show_message = tracked.show_message;
+        report.lfs.patterns.extend(tracked.patterns);
+        let (plan, origin) = plan_of(step)?;
         let entity = |rel: &str, before: Option<&String>| -> Result<Entity> {
             let checksum = match before {
                 Some(h) => h.clone(),
@@ -207,10 +232,28 @@ pub fn run_file(
     if opts.no_commit {
         tx.rollback()?;
         report.plans.clear();
+        report.lfs = Tracked::default();
         return Ok(report);
     }
-    // The whole file as a composite plan of its steps — recorded when all steps ran.
-    if selected.len() == file.steps.len() {
+    // The whole file as a composite plan of its steps: a new version when all steps ran and
+    // the file changed; kept as it is when only some steps ran — unless the file has none
+    // yet, which then records the plans of the steps that did not run, too.
+    let mut extra_plans: Vec<(Plan, PlanOrigin)> = Vec::new();
+    let root_plan_id = if selected.len() == file.steps.len() || root_previous.is_none() {
+        let mut step_ids = Vec::new();
+        for step in &file.steps {
+            match records
+                .iter()
+                .find(|(p, _, _)| p.name == format!("{stem}.{}", step.name))
+            {
+                Some((p, _, _)) => step_ids.push(p.id.clone()),
+                None => {
+                    let (plan, origin) = plan_of(step)?;
+                    step_ids.push(plan.id.clone());
+                    extra_plans.push((plan, origin));
+                }
+            }
+        }
         let mut root_plan = Plan {
             id: root_id.clone(),
             name: file.name.clone(),
@@ -225,7 +268,7 @@ pub fn run_file(
             date_removed: None,
             derived_from: None,
             annotations: Vec::new(),
-            steps: records.iter().map(|(p, _, _)| p.id.clone()).collect(),
+            steps: step_ids,
             path: Some(file.path.clone()),
         };
         let unchanged = root_previous.as_ref().is_some_and(|prev| {
@@ -234,24 +277,40 @@ pub fn run_file(
                 && prev.data.keywords == root_plan.keywords
                 && prev.data.steps == root_plan.steps
         });
-        if !unchanged {
-            let record = match &root_previous {
-                Some(prev) => {
-                    root_plan.derived_from = Some(prev.data.id.clone());
-                    root_plan.id = Plan::new_id();
-                    root_plan.date_created = prev.data.date_created;
-                    prev.derive(tx.id(), root_plan.clone())
-                }
-                None => Record::new(Kind::Plan, root_plan.id.clone(), tx.id(), root_plan.clone()),
-            };
-            store.put(&mut tx, &record)?;
+        match &root_previous {
+            Some(prev) if unchanged => prev.data.id.clone(),
+            Some(prev) => {
+                root_plan.derived_from = Some(prev.data.id.clone());
+                root_plan.id = Plan::new_id();
+                root_plan.date_created = prev.data.date_created;
+                let record = prev.derive(tx.id(), root_plan.clone());
+                store.put(&mut tx, &record)?;
+                root_plan.id
+            }
+            None => {
+                let record =
+                    Record::new(Kind::Plan, root_plan.id.clone(), tx.id(), root_plan.clone());
+                store.put(&mut tx, &record)?;
+                root_plan.id
+            }
         }
-    }
+    } else {
+        root_previous
+            .as_ref()
+            .map(|prev| prev.data.id.clone())
+            .unwrap_or_else(|| root_id.clone())
+    };
     tx.stage_path(&file.path)?;
     for rel in &persisted {
         stage_tree(&mut tx, &root, rel)?;
     }
-    for (plan, activity, origin) in &records {
+    let unrun = extra_plans
+        .iter()
+        .map(|(plan, origin)| (plan, None, origin));
+    let run = records
+        .iter()
+        .map(|(plan, activity, origin)| (plan, Some(activity), origin));
+    for (plan, activity, origin) in run.chain(unrun) {
         let record = match origin {
             PlanOrigin::Reused => None,
             PlanOrigin::New => Some(Record::new(
@@ -265,13 +324,35 @@ pub fn run_file(
         if let Some(record) = record {
             store.put(&mut tx, &record)?;
         }
-        let activity_record = Record::new(
-            Kind::Activity,
-            activity.id.clone(),
+        if let Some(activity) = activity {
+            let activity_record = Record::new(
+                Kind::Activity,
+                activity.id.clone(),
+                tx.id(),
+                activity.clone(),
+            );
+            store.put(&mut tx, &activity_record)?;
+        }
+    }
+    // This execution of the file, linking its activities to the composite plan.
+    if let (Some((_, first, _)), Some((_, last, _))) = (records.first(), records.last()) {
+        let collection = WorkflowFileActivityCollection {
+            id: WorkflowFileActivityCollection::new_id(),
+            activities: records.iter().map(|(_, a, _)| a.id.clone()).collect(),
+            plan_id: root_plan_id,
+            started_at_time: first.started_at_time,
+            ended_at_time: last.ended_at_time,
+            agent: SoftwareAgent::current(),
+            person: person.clone(),
+        };
+        let record = Record::new(
+            Kind::WorkflowFileActivityCollection,
+            collection.id.clone(),
             tx.id(),
-            activity.clone(),
+            collection.clone(),
         );
-        store.put(&mut tx, &activity_record)?;
+        store.put(&mut tx, &record)?;
+        report.collection = Some(collection);
     }
     tx.commit(&ctx.argv)?;
     Ok(report)

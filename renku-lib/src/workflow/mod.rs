@@ -6,6 +6,7 @@ pub mod describe;
 pub mod export;
 pub mod file;
 pub mod file_run;
+pub mod isolation;
 pub mod log;
 pub mod manage;
 pub mod query;

@@ -13,6 +13,7 @@ use super::query;
 use crate::context::CommandContext;
 use crate::model::{Activity, CommandParameter, Entity, ParameterKind, Person, Plan, Stream};
 use crate::repo::ProjectDir;
+use crate::repo::lfs::{LfsTracker, Tracked};
 use crate::repo::status::{FileState, fingerprint};
 use crate::store::{Kind, Record, TMP_DIR};
 use crate::{Error, Result};
@@ -64,6 +65,8 @@ pub struct RunReport {
     pub left_alone: Vec<String>,
     /// Inputs git did not have yet, committed with the run so the recorded content exists.
     pub committed_inputs: Vec<String>,
+    /// Outputs put into Git LFS by this run (the patterns added to `.gitattributes`).
+    pub lfs: Tracked,
 }
 
 /// The files the standard streams of this process are redirected to or from, when they are
@@ -309,6 +312,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
 
     // Everything that is lying around before the command runs.
     let git = project.git()?;
+    let lfs = LfsTracker::new(&root, git.repo(), ctx.external_storage)?;
     let mut tx = ctx.begin_transaction(&root)?;
     let before = fingerprint(&git)?;
     // Staged changes only feed the "left alone" report; skip the comparison with HEAD when the
@@ -788,6 +792,10 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         plan.name = generate_plan_name(&plan.to_argv());
     }
 
+    // Large outputs go to Git LFS; their recorded checksums are then those of the pointers
+    // git commits for them.
+    let lfs_tracked = lfs.track(&mut tx, git.repo(), &output_paths)?;
+
     // The activity: what was used and generated, at which content.
     let entity = |rel: &str, before_run: bool| -> Result<Entity> {
         let checksum = match pre_hashes.get(rel) {
@@ -885,6 +893,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         activity,
         left_alone,
         committed_inputs,
+        lfs: lfs_tracked,
     })
 }
 
