@@ -87,7 +87,8 @@ impl<'a> WorkTree<'a> {
             Ok(m) => m,
             Err(_) => return Ok(Content::Deleted),
         };
-        let same = |id: gix::ObjectId| id.to_string() == recorded;
+        let recorded_id = gix::ObjectId::from_hex(recorded.as_bytes()).ok();
+        let same = |id: gix::ObjectId| recorded_id == Some(id);
         if meta.is_dir() {
             let prefix = format!("{rel}/");
             let dirty = self
@@ -115,7 +116,9 @@ impl<'a> WorkTree<'a> {
             Some(FileState::Deleted) => return Ok(Content::Deleted),
             Some(FileState::Present(_)) | None => {}
         }
-        if let Some(entry) = self.index.entry_by_path(rel.as_bytes().as_bstr())
+        let dirty = self.fingerprint.dirty.contains_key(rel);
+        if !dirty
+            && let Some(entry) = self.index.entry_by_path(rel.as_bytes().as_bstr())
             && same(entry.id)
         {
             return Ok(Content::Same);

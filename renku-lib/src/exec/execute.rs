@@ -96,19 +96,19 @@ pub fn render_template(
     while let Some(i) = rest.find(['{', '}']) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        if tail.starts_with("{{") {
+        if let Some(after) = tail.strip_prefix("{{") {
             out.push('{');
-            rest = &tail[2..];
+            rest = after;
             continue;
         }
-        if tail.starts_with("}}") {
+        if let Some(after) = tail.strip_prefix("}}") {
             out.push('}');
-            rest = &tail[2..];
+            rest = after;
             continue;
         }
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             out.push('}');
-            rest = &tail[1..];
+            rest = after;
             continue;
         }
         let Some(end) = tail.find('}') else {
@@ -206,7 +206,7 @@ pub fn execute_workflow(
                 }
             }
             let applied = apply_values(&mut child, &own);
-            for (k, _) in &values {
+            for k in values.keys() {
                 for prefix in std::iter::once(&child.name).chain(short.iter()) {
                     if let Some(param) = k.strip_prefix(&format!("{prefix}."))
                         && applied.contains(param)

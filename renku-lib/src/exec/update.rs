@@ -219,19 +219,19 @@ pub fn plan_with_values(plan: &Plan, activity: &Activity) -> Plan {
 /// inputs, and for earlier steps that generate the same outputs.
 pub fn set_step_dependencies(steps: &mut [ExecStep]) {
     let mut producers: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for i in 0..steps.len() {
+    for (i, step) in steps.iter_mut().enumerate() {
         let mut deps: BTreeSet<usize> = BTreeSet::new();
-        for path in steps[i].inputs().iter().chain(steps[i].outputs().iter()) {
+        for path in step.inputs().iter().chain(step.outputs().iter()) {
             for (out, who) in &producers {
                 if within(path, out) || within(out, path) {
                     deps.extend(who.iter().copied());
                 }
             }
         }
-        for out in steps[i].outputs() {
+        for out in step.outputs() {
             producers.entry(out).or_default().push(i);
         }
-        steps[i].deps = deps.into_iter().collect();
+        step.deps = deps.into_iter().collect();
     }
 }
 
