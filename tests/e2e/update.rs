@@ -260,6 +260,11 @@ fn update_regenerates_a_chain_in_one_commit() {
     let entries: serde_json::Value = serde_json::from_str(&log).unwrap();
     assert_eq!(entries.as_array().unwrap().len(), 4);
     assert_eq!(record_files(&root, "plan").len(), 2);
+    // The two executions of one update form one activity collection.
+    let collections = record_files(&root, "activity_collection");
+    assert_eq!(collections.len(), 1);
+    let c = read_json(&collections[0]);
+    assert_eq!(c["data"]["activities"].as_array().unwrap().len(), 2);
     // Nothing left to do: exit 1 without a message.
     let out = renku(&env, &root, &["update", "--all"]);
     assert_code(&out, 1);

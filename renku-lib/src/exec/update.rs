@@ -437,6 +437,19 @@ pub fn execute_and_record(
         activities.push(activity);
     }
     store.put_all(&mut tx, &records)?;
+    // More than one execution: they are also recorded as one collection.
+    if activities.len() > 1 {
+        let collection = crate::model::ActivityCollection::new(
+            activities.iter().map(|a| a.id.clone()).collect(),
+        );
+        let record = Record::new(
+            Kind::ActivityCollection,
+            collection.id.clone(),
+            tx.id(),
+            collection,
+        );
+        store.put(&mut tx, &record)?;
+    }
     tx.commit(&ctx.argv)?;
     Ok(activities)
 }
