@@ -52,12 +52,12 @@ pub fn within(path: &str, base: &str) -> bool {
 
 /// Paths mapped to the activities that have them, with lookups by overlap.
 #[derive(Debug, Clone, Default)]
-struct PathIndex {
+pub(crate) struct PathIndex {
     by_path: BTreeMap<String, Vec<usize>>,
 }
 
 impl PathIndex {
-    fn insert(&mut self, path: &str, node: usize) {
+    pub(crate) fn insert(&mut self, path: &str, node: usize) {
         let v = self.by_path.entry(path.to_string()).or_default();
         if !v.contains(&node) {
             v.push(node);
@@ -65,7 +65,7 @@ impl PathIndex {
     }
 
     /// Activities with `path` itself, a directory containing it, or a path inside it.
-    fn overlapping(&self, path: &str) -> BTreeSet<usize> {
+    pub(crate) fn overlapping(&self, path: &str) -> BTreeSet<usize> {
         let mut out = BTreeSet::new();
         if let Some(v) = self.by_path.get(path) {
             out.extend(v);

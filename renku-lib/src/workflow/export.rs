@@ -264,6 +264,17 @@ fn to_workflow_file(plan: &Plan) -> Value {
     json!({ "name": format!("{}-workflow-file", plan.name), "steps": { plan.name.clone(): step } })
 }
 
+/// Reads and parses the `--values` file at `path` (exit 2 when it cannot be read).
+pub fn read_values_file(path: &std::path::Path) -> Result<BTreeMap<String, Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Usage(format!(
+            "Invalid value for '--values': Cannot read '{}': {e}",
+            path.display()
+        ))
+    })?;
+    parse_values(&text, &path.display().to_string())
+}
+
 /// Parses a `--values` file: a YAML mapping of parameter names to values.
 pub fn parse_values(text: &str, origin: &str) -> Result<BTreeMap<String, Value>> {
     let value: Value = serde_saphyr::from_str(text).map_err(|e| {

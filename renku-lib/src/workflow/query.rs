@@ -108,17 +108,17 @@ pub fn plan_record_by_version_id(
 
 /// Activities indexed by the paths they generated, for upstream walks.
 struct GeneratedBy<'a> {
-    by_path: std::collections::BTreeMap<&'a str, Vec<usize>>,
+    by_path: crate::exec::graph::PathIndex,
     used: Vec<&'a Vec<String>>,
 }
 
 impl<'a> GeneratedBy<'a> {
     fn new(index: &'a StoreIndex) -> Self {
-        let mut by_path: BTreeMap<&'a str, Vec<usize>> = BTreeMap::new();
+        let mut by_path = crate::exec::graph::PathIndex::default();
         let mut used = Vec::new();
         for (_, e) in index.live(Kind::Activity) {
             for g in &e.generated {
-                by_path.entry(g.as_str()).or_default().push(used.len());
+                by_path.insert(g, used.len());
             }
             used.push(&e.used);
         }
@@ -127,26 +127,7 @@ impl<'a> GeneratedBy<'a> {
 
     /// Activities that generated `path`, a directory containing it, or something inside it.
     fn producers(&self, path: &str) -> BTreeSet<usize> {
-        let mut out = BTreeSet::new();
-        if let Some(v) = self.by_path.get(path) {
-            out.extend(v);
-        }
-        let mut ancestor = path;
-        while let Some((parent, _)) = ancestor.rsplit_once('/') {
-            if let Some(v) = self.by_path.get(parent) {
-                out.extend(v);
-            }
-            ancestor = parent;
-        }
-        let prefix = format!("{path}/");
-        for (_, v) in self
-            .by_path
-            .range(prefix.as_str()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-        {
-            out.extend(v);
-        }
-        out
+        self.by_path.overlapping(path)
     }
 }
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
+use renku_lib::Result;
 use renku_lib::exec::execute::{ExecuteOptions, execute_workflow};
-use renku_lib::{Error, Result};
 
 use crate::commands::Env;
 use crate::commands::update::{Provider, StepPrinter, jobs};
@@ -43,15 +43,7 @@ pub struct ExecuteArgs {
 pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
     let values: BTreeMap<String, serde_json::Value> = match &args.values {
         None => BTreeMap::new(),
-        Some(f) => {
-            let text = std::fs::read_to_string(f).map_err(|e| {
-                Error::Usage(format!(
-                    "Invalid value for '--values': Cannot read '{}': {e}",
-                    f.display()
-                ))
-            })?;
-            renku_lib::workflow::export::parse_values(&text, &f.display().to_string())?
-        }
+        Some(f) => renku_lib::workflow::export::read_values_file(f)?,
     };
     let project = env.project()?;
     let jobs = jobs(args.jobs)?;

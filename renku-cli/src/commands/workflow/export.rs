@@ -38,15 +38,7 @@ pub struct ExportArgs {
 pub fn run(env: &Env, args: ExportArgs) -> Result<u8> {
     let values: BTreeMap<String, serde_json::Value> = match &args.values {
         None => BTreeMap::new(),
-        Some(f) => {
-            let text = std::fs::read_to_string(f).map_err(|e| {
-                Error::Usage(format!(
-                    "Invalid value for '--values': Cannot read '{}': {e}",
-                    f.display()
-                ))
-            })?;
-            renku_lib::workflow::export::parse_values(&text, &f.display().to_string())?
-        }
+        Some(f) => renku_lib::workflow::export::read_values_file(f)?,
     };
     let project = env.project()?;
     let format = match args.format {
