@@ -414,3 +414,47 @@ pub fn assert_unchanged(
     }
     assert!(diffs.is_empty(), "{context}: {diffs:?}");
 }
+
+/// Writes `files` (path, content) below `root`, creating directories.
+pub fn write_files(root: &Path, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+}
+
+/// The content of `root/path`.
+pub fn read_file(root: &Path, path: &str) -> String {
+    std::fs::read_to_string(root.join(path)).unwrap()
+}
+
+impl TestEnv {
+    /// Initialises project `p` with `files` committed.
+    pub fn project_with(&self, files: &[(&str, &str)]) -> PathBuf {
+        let root = self.init_project("p");
+        write_files(&root, files);
+        self.git(&root, &["add", "-A"]);
+        self.git(&root, &["commit", "-qm", "setup", "--allow-empty"]);
+        root
+    }
+
+    /// Runs `renku ARGS` in `root`, asserts success and returns stdout.
+    #[track_caller]
+    pub fn ok(&self, root: &Path, args: &[&str]) -> String {
+        let out = self.run_in(root, args);
+        assert_success(&out);
+        stdout(&out)
+    }
+}
+
+impl TestEnv {
+    /// Runs `renku ARGS` in `root` with its standard output going to `root/out` (as a shell's
+    /// `> out` would), and asserts success.
+    #[track_caller]
+    pub fn ok_to_file(&self, root: &Path, args: &[&str], out: &str) {
+        let file = std::fs::File::create(root.join(out)).unwrap();
+        let o = self.renku_in(root).args(args).stdout(file).output().unwrap();
+        assert_success(&o);
+    }
+}

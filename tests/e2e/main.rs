@@ -4,6 +4,7 @@
 
 mod common;
 mod compat;
+mod compose;
 mod config;
 mod crash;
 mod export;

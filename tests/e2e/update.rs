@@ -4,21 +4,8 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-/// Initialises project `p` with `files` committed.
 fn project(env: &TestEnv, files: &[(&str, &str)]) -> PathBuf {
-    let root = env.init_project("p");
-    write_files(&root, files);
-    env.git(&root, &["add", "-A"]);
-    env.git(&root, &["commit", "-qm", "setup", "--allow-empty"]);
-    root
-}
-
-fn write_files(root: &Path, files: &[(&str, &str)]) {
-    for (path, content) in files {
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
+    env.project_with(files)
 }
 
 fn renku(env: &TestEnv, root: &Path, args: &[&str]) -> std::process::Output {
@@ -27,13 +14,11 @@ fn renku(env: &TestEnv, root: &Path, args: &[&str]) -> std::process::Output {
 
 #[track_caller]
 fn ok(env: &TestEnv, root: &Path, args: &[&str]) -> String {
-    let out = renku(env, root, args);
-    assert_success(&out);
-    stdout(&out)
+    env.ok(root, args)
 }
 
 fn read(root: &Path, p: &str) -> String {
-    std::fs::read_to_string(root.join(p)).unwrap()
+    read_file(root, p)
 }
 
 /// A chain in.txt → s1 → mid.txt → s2 → out.txt, committed.

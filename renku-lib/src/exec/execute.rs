@@ -1,7 +1,7 @@
 //! `renku workflow execute`: running a plan (or the steps of a composite plan) with values
 //! given on the command line or in a values file, and recording the executions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -11,6 +11,7 @@ use super::update::execute_and_record;
 use crate::context::CommandContext;
 use crate::model::{Activity, ParameterKind, Plan};
 use crate::repo::ProjectDir;
+use crate::workflow::composite::resolve_steps;
 use crate::workflow::query;
 use crate::{Error, Result};
 
@@ -139,22 +140,13 @@ pub fn render_template(
     out
 }
 
-/// Assigns `values` (by parameter name) to `plan` and renders templates; returns the names
-/// it used.
-fn apply_values(plan: &mut Plan, values: &BTreeMap<String, Value>) -> BTreeSet<String> {
-    let mut used = BTreeSet::new();
-    for p in &mut plan.parameters {
-        if let Some(v) = values.get(&p.name) {
-            p.default_value = v.clone();
-            used.insert(p.name.clone());
-        }
-    }
+/// Renders the templates in the values of `plan`'s parameters.
+pub fn render_values(plan: &mut Plan, now: chrono::DateTime<chrono::Local>) {
     let texts: BTreeMap<String, String> = plan
         .parameters
         .iter()
         .map(|p| (p.name.clone(), p.value_text()))
         .collect();
-    let now = chrono::Local::now();
     for p in &mut plan.parameters {
         if let Value::String(s) = &p.default_value
             && s.contains(['{', '}'])
@@ -162,7 +154,6 @@ fn apply_values(plan: &mut Plan, values: &BTreeMap<String, Value>) -> BTreeSet<S
             p.default_value = Value::String(render_template(s, &texts, now));
         }
     }
-    used
 }
 
 /// Executes the plan `opts.name_or_id` (a composite: its steps, in order) with the given values
@@ -173,6 +164,49 @@ pub fn execute_workflow(
     opts: &ExecuteOptions,
     observer: &dyn ExecObserver,
 ) -> Result<ExecuteReport> {
+    prepare_execution(project, opts)?.run(ctx, project, observer)
+}
+
+/// An execution of a plan, resolved and checked, not started yet.
+#[derive(Debug, Clone)]
+pub struct PreparedExecution {
+    /// The plans to run, with the values they run with.
+    pub plans: Vec<Plan>,
+    /// Value names that matched no parameter (ignored).
+    pub unresolved: Vec<String>,
+    steps: Vec<ExecStep>,
+    jobs: usize,
+    skip_metadata_update: bool,
+}
+
+impl PreparedExecution {
+    /// Runs the steps and records the executions in one commit.
+    pub fn run(
+        self,
+        ctx: &CommandContext,
+        project: &ProjectDir,
+        observer: &dyn ExecObserver,
+    ) -> Result<ExecuteReport> {
+        let git = project.git()?;
+        let activities = execute_and_record(
+            ctx,
+            project,
+            &git,
+            &self.steps,
+            self.jobs,
+            observer,
+            self.skip_metadata_update,
+        )?;
+        Ok(ExecuteReport {
+            plans: self.plans,
+            unresolved: self.unresolved,
+            activities,
+        })
+    }
+}
+
+/// Finds the plan `opts.name_or_id`, applies the values and checks the steps can run.
+pub fn prepare_execution(project: &ProjectDir, opts: &ExecuteOptions) -> Result<PreparedExecution> {
     let plan = query::plan_by_name_or_id(project, &opts.name_or_id)?.ok_or_else(|| {
         Error::Failed(format!(
             "The specified workflow '{}' cannot be found.",
@@ -180,53 +214,14 @@ pub fn execute_workflow(
         ))
     })?;
     let values = collect_values(opts)?;
-    let mut used: BTreeSet<String> = BTreeSet::new();
-    let mut plans: Vec<Plan> = Vec::new();
-    if plan.is_composite() {
-        let children = query::composite_steps(project, &plan)?;
-        if children.len() != plan.steps.len() {
-            return Err(Error::Store(format!(
-                "some steps of the composite plan '{}' are missing from the store",
-                plan.name
-            )));
-        }
-        for mut child in children {
-            // A step is addressed by its plan name or, for a workflow file's steps
-            // (`<file name>.<step>`), by its step name alone.
-            let short = child
-                .name
-                .strip_prefix(&format!("{}.", plan.name))
-                .map(str::to_string);
-            let mut own: BTreeMap<String, Value> = BTreeMap::new();
-            for (k, v) in &values {
-                for prefix in std::iter::once(&child.name).chain(short.iter()) {
-                    if let Some(param) = k.strip_prefix(&format!("{prefix}.")) {
-                        own.insert(param.to_string(), v.clone());
-                    }
-                }
-            }
-            let applied = apply_values(&mut child, &own);
-            for k in values.keys() {
-                for prefix in std::iter::once(&child.name).chain(short.iter()) {
-                    if let Some(param) = k.strip_prefix(&format!("{prefix}."))
-                        && applied.contains(param)
-                    {
-                        used.insert(k.clone());
-                    }
-                }
-            }
-            plans.push(child);
-        }
-    } else {
-        let mut plan = plan.clone();
-        used = apply_values(&mut plan, &values);
-        plans.push(plan);
+    let tree = query::plan_tree(project, plan)?;
+    let resolved = resolve_steps(&tree, &values);
+    let now = chrono::Local::now();
+    let mut plans = resolved.plans;
+    for p in &mut plans {
+        render_values(p, now);
     }
-    let unresolved: Vec<String> = values
-        .keys()
-        .filter(|k| !used.contains(*k))
-        .cloned()
-        .collect();
+    let unresolved = resolved.unresolved;
 
     // A step may not read what it (or a later step) writes.
     for (i, p) in plans.iter().enumerate() {
@@ -253,6 +248,11 @@ pub fn execute_workflow(
         })
         .collect();
     super::update::set_step_dependencies(&mut steps);
+    for &(from, to) in &resolved.link_dependencies {
+        if from != to && !steps[to].deps.contains(&from) {
+            steps[to].deps.push(from);
+        }
+    }
     let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
     for s in &steps {
         for input in s.inputs() {
@@ -266,20 +266,12 @@ pub fn execute_workflow(
             }
         }
     }
-    let git = project.git()?;
-    let activities = execute_and_record(
-        ctx,
-        project,
-        &git,
-        &steps,
-        opts.jobs,
-        observer,
-        opts.skip_metadata_update,
-    )?;
-    Ok(ExecuteReport {
+    Ok(PreparedExecution {
         plans,
         unresolved,
-        activities,
+        steps,
+        jobs: opts.jobs,
+        skip_metadata_update: opts.skip_metadata_update,
     })
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::current::WorkTree;
 use super::executor::{ExecObserver, ExecStep, StepHooks, StepTiming, execute};
-use super::graph::{ActivityGraph, PlanFilter, within};
+use super::graph::{ActivityGraph, PlanFilter, Selection, within};
 use super::status::{check_paths_exist, downstream_generating, modified_usages};
 use crate::context::CommandContext;
 use crate::model::{Activity, Entity, ParameterKind, Person, Plan};
@@ -156,36 +156,11 @@ pub fn rerun(
     let store = project.store();
     let index = store.index()?;
     let graph = ActivityGraph::relevant(&index, PlanFilter::AllPlans);
-    let mut selected: BTreeSet<usize> = BTreeSet::new();
-    let mut not_generated = Vec::new();
-    let mut source_uses: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
-    for target in &opts.paths {
-        // Nodes are newest first: the first producer is the latest one.
-        let Some(last) = (0..graph.nodes.len()).find(|&n| graph.nodes[n].generates_within(target))
-        else {
-            not_generated.push(target.clone());
-            continue;
-        };
-        let upstream = graph.upstream(last);
-        if opts.sources.is_empty() {
-            selected.extend(upstream);
-            continue;
-        }
-        for &top in &upstream {
-            let uses: BTreeSet<String> = graph.nodes[top]
-                .used
-                .iter()
-                .filter(|(u, _)| opts.sources.iter().any(|s| within(u, s) || within(s, u)))
-                .map(|(u, _)| u.clone())
-                .collect();
-            if uses.is_empty() {
-                continue;
-            }
-            source_uses.entry(top).or_default().extend(uses);
-            let chain = graph.leading_to(&graph.downstream(top), &BTreeSet::from([last]));
-            selected.extend(chain.intersection(&upstream));
-        }
-    }
+    let Selection {
+        selected,
+        not_generated,
+        source_uses,
+    } = graph.select_generating(&opts.paths, &opts.sources);
     let order = graph.execution_order(&selected)?;
     let git = project.git()?;
     let mut report = run_selected(

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod activity_collection;
 pub mod annotation;
+pub mod composite;
 pub mod image;
 pub mod person;
 pub mod plan;
@@ -11,6 +12,7 @@ pub mod project;
 pub use activity::{Activity, Entity, Generation, ParameterValue, SoftwareAgent, Usage};
 pub use activity_collection::{ActivityCollection, WorkflowFileActivityCollection};
 pub use annotation::Annotation;
+pub use composite::{ParameterLink, ParameterMapping, ParameterRef};
 pub use image::ImageObject;
 pub use person::Person;
 pub use plan::{CommandParameter, ParameterKind, Plan, Stream};

@@ -160,6 +160,12 @@ pub struct Plan {
     /// For a composite plan: the ids of its steps' plans, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<String>,
+    /// For a composite plan: values passed on to parameters of its steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mappings: Vec<super::ParameterMapping>,
+    /// For a composite plan: outputs of steps passed on as inputs of other steps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<super::ParameterLink>,
     /// For the composite plan of a workflow file: the file's path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -292,6 +298,8 @@ mod tests {
             derived_from: None,
             annotations: vec![],
             steps: vec![],
+            mappings: vec![],
+            links: vec![],
             path: None,
         };
         assert_eq!(plan.to_argv(), vec!["head", "-n", "10", "in file.txt"]);

@@ -1,10 +1,21 @@
 //! Human-readable descriptions of plans and activities (`workflow show`, `run --verbose`,
 //! `renku log`).
 
+use super::composite::PlanTree;
 use crate::model::{Activity, CommandParameter, ParameterKind, Plan};
 
-/// The `workflow show` view of a composite plan and the plans of its steps.
-pub fn composite_text(plan: &Plan, steps: &[Plan]) -> String {
+/// The `workflow show` view of a plan, with the steps, mappings and links of a composite.
+pub fn plan_view(tree: &PlanTree) -> String {
+    if tree.plan.is_composite() {
+        composite_text(tree)
+    } else {
+        plan_text(&tree.plan)
+    }
+}
+
+/// The `workflow show` view of a composite plan: its steps, mappings and links.
+pub fn composite_text(tree: &PlanTree) -> String {
+    let plan = &tree.plan;
     let mut s = format!("Id: {}\nName: {}\n", plan.id, plan.name);
     if let Some(d) = &plan.description {
         s.push_str(&format!("{d}\n"));
@@ -18,13 +29,41 @@ pub fn composite_text(plan: &Plan, steps: &[Plan]) -> String {
         s.push_str(&format!("Path: {path}\n"));
     }
     s.push_str("Steps:\n");
-    for id in &plan.steps {
-        let name = steps
-            .iter()
-            .find(|p| p.id == *id)
-            .map(|p| p.name.as_str())
-            .unwrap_or("(missing)");
-        s.push_str(&format!("\t- {name}:\n\t\tId: {id}\n"));
+    for step in &tree.steps {
+        s.push_str(&format!(
+            "\t- {}:\n\t\tId: {}\n",
+            step.plan.name, step.plan.id
+        ));
+    }
+    if !plan.mappings.is_empty() {
+        s.push_str("Mappings:\n");
+        for m in &plan.mappings {
+            s.push_str(&format!("\t- {}:\n", m.name));
+            if let Some(d) = &m.description {
+                s.push_str(&format!("\t\t{d}\n"));
+            }
+            let value = match &m.default_value {
+                None | Some(serde_json::Value::Null) => "None".to_string(),
+                Some(serde_json::Value::String(v)) => v.clone(),
+                Some(other) => other.to_string(),
+            };
+            s.push_str(&format!("\t\tDefault Value: {value}\n\t\tMaps to: \n"));
+            for t in &m.maps_to {
+                s.push_str(&format!("\t\t\t{}\n", tree.target_name(t)));
+            }
+        }
+    }
+    if !plan.links.is_empty() {
+        s.push_str("Links: \n");
+        for l in &plan.links {
+            s.push_str(&format!(
+                "\t- From: {}\n\t\t To: \n",
+                tree.display(&l.source)
+            ));
+            for sink in &l.sinks {
+                s.push_str(&format!("\t\t\t- {}\n", tree.display(sink)));
+            }
+        }
     }
     s
 }

@@ -269,6 +269,8 @@ pub fn run_file(
             derived_from: None,
             annotations: Vec::new(),
             steps: step_ids,
+            mappings: Vec::new(),
+            links: Vec::new(),
             path: Some(file.path.clone()),
         };
         let unchanged = root_previous.as_ref().is_some_and(|prev| {
@@ -529,6 +531,8 @@ fn step_plan(step: &Step, name: &str, id: &str, person: &Person) -> Plan {
         derived_from: None,
         annotations: Vec::new(),
         steps: Vec::new(),
+        mappings: Vec::new(),
+        links: Vec::new(),
         path: None,
     }
 }

@@ -2,6 +2,8 @@
 //! the plan and activity queries behind `renku workflow` and `renku log`.
 
 pub mod arguments;
+pub mod compose;
+pub mod composite;
 pub mod describe;
 pub mod export;
 pub mod file;

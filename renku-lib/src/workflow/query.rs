@@ -227,15 +227,11 @@ pub fn plan_by_name_or_id(
         .filter(|p| p.date_removed.is_none()))
 }
 
-/// The plans of a composite plan's steps (those that exist), in order.
-pub fn composite_steps(project: &crate::repo::ProjectDir, plan: &Plan) -> Result<Vec<Plan>> {
+/// A plan with the plans of its steps, recursively.
+pub fn plan_tree(project: &crate::repo::ProjectDir, plan: Plan) -> Result<super::composite::PlanTree> {
     let store = project.store();
     let index = store.index()?;
-    plan.steps
-        .iter()
-        .filter_map(|id| plan_by_version_id(&store, &index, id).ok())
-        .map(Ok)
-        .collect()
+    super::composite::PlanTree::load(&store, &index, plan)
 }
 
 #[cfg(test)]

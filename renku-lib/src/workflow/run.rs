@@ -784,6 +784,8 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
         derived_from: None,
         annotations: Vec::new(),
         steps: Vec::new(),
+        mappings: Vec::new(),
+        links: Vec::new(),
         path: None,
     };
 

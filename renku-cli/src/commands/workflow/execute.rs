@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use renku_lib::Result;
-use renku_lib::exec::execute::{ExecuteOptions, execute_workflow};
+use renku_lib::exec::execute::{ExecuteOptions, prepare_execution};
 
 use crate::commands::Env;
 use crate::commands::update::{Provider, StepPrinter, jobs};
@@ -48,8 +48,7 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
     let project = env.project()?;
     let jobs = jobs(args.jobs)?;
     let Provider::Local = args.provider;
-    let report = execute_workflow(
-        &env.ctx,
+    let prepared = prepare_execution(
         &project,
         &ExecuteOptions {
             name_or_id: args.name_or_id.clone(),
@@ -58,14 +57,14 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
             jobs,
             skip_metadata_update: args.skip_metadata_update,
         },
-        &StepPrinter,
     )?;
-    if !report.unresolved.is_empty() {
+    if !prepared.unresolved.is_empty() {
         ui::warning(&format!(
             "Could not resolve the following parameters in \"{}\" workflow: {}",
             args.name_or_id,
-            report.unresolved.join(", ")
+            prepared.unresolved.join(",")
         ));
     }
+    prepared.run(&env.ctx, &project, &StepPrinter)?;
     Ok(0)
 }

@@ -1,5 +1,6 @@
 //! `renku workflow`.
 
+pub mod compose;
 pub mod edit;
 pub mod execute;
 pub mod export;
@@ -21,6 +22,8 @@ pub enum WorkflowCommand {
     Ls(ls::LsArgs),
     /// Show a plan by name or id.
     Show(show::ShowArgs),
+    /// Create a composite plan from existing plans.
+    Compose(compose::ComposeArgs),
     /// Execute a plan with new values and record the execution.
     Execute(execute::ExecuteArgs),
     /// Export a plan as CWL or as a renku workflow file.
@@ -43,6 +46,7 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
         WorkflowCommand::Ls(a) => ls::run(env, a),
         WorkflowCommand::Show(a) => show::run(env, a),
         WorkflowCommand::Export(a) => export::run(env, a),
+        WorkflowCommand::Compose(a) => compose::run(env, a),
         WorkflowCommand::Execute(a) => execute::run(env, a),
         WorkflowCommand::Edit(a) => edit::run(env, a),
         WorkflowCommand::Remove(a) => remove::run(env, a),

@@ -34,14 +34,7 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
                 args.name_or_id
             ))
         })?;
-    if plan.is_composite() {
-        let steps = renku_lib::workflow::query::composite_steps(&project, &plan)?;
-        crate::out!(
-            "{}",
-            renku_lib::workflow::describe::composite_text(&plan, &steps)
-        );
-    } else {
-        crate::out!("{}", renku_lib::workflow::describe::plan_text(&plan));
-    }
+    let tree = renku_lib::workflow::query::plan_tree(&project, plan)?;
+    crate::out!("{}", renku_lib::workflow::describe::plan_view(&tree));
     Ok(0)
 }
