@@ -82,6 +82,13 @@ pub fn confirm(prompt: &str) -> bool {
 /// by two spaces and at least two characters wider than their header (as renku-python's
 /// tables are); columns flagged in `right` are right-aligned.
 pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
+    let upper: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
+    let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+    table_as_is(&upper, rows, right)
+}
+
+/// Renders a table like [`table`], with the headers as given.
+pub fn table_as_is(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count() + 2).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -108,7 +115,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> String {
             .to_string()
     };
     let mut out = String::new();
-    out.push_str(&fmt_row(headers.iter().map(|h| h.to_uppercase()).collect()));
+    out.push_str(&fmt_row(headers.iter().map(|h| h.to_string()).collect()));
     out.push('\n');
     out.push_str(
         &widths

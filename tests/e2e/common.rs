@@ -454,7 +454,12 @@ impl TestEnv {
     #[track_caller]
     pub fn ok_to_file(&self, root: &Path, args: &[&str], out: &str) {
         let file = std::fs::File::create(root.join(out)).unwrap();
-        let o = self.renku_in(root).args(args).stdout(file).output().unwrap();
+        let o = self
+            .renku_in(root)
+            .args(args)
+            .stdout(file)
+            .output()
+            .unwrap();
         assert_success(&o);
     }
 }

@@ -8,7 +8,11 @@ use crate::common::*;
 fn two_steps(env: &TestEnv) -> PathBuf {
     let root = env.project_with(&[("a.txt", "hi\n"), ("x.txt", "hello\n")]);
     env.ok(&root, &["run", "--name", "s1", "cp", "a.txt", "b.txt"]);
-    env.ok_to_file(&root, &["run", "--name", "s2", "wc", "-c", "b.txt"], "c.txt");
+    env.ok_to_file(
+        &root,
+        &["run", "--name", "s2", "wc", "-c", "b.txt"],
+        "c.txt",
+    );
     root
 }
 
@@ -127,7 +131,13 @@ fn values_pass_through_mappings_and_links_and_are_recorded() {
     // The step names accept the @-grammar too.
     env.ok(
         &root,
-        &["workflow", "execute", "comp", "--set", "@step1.@output1=e.txt"],
+        &[
+            "workflow",
+            "execute",
+            "comp",
+            "--set",
+            "@step1.@output1=e.txt",
+        ],
     );
     assert_eq!(read_file(&root, "c.txt"), "3 e.txt\n");
 }
@@ -172,7 +182,10 @@ fn set_on_nested_composites_reaches_the_inner_steps() {
         &show,
         "\t- source:\n\t\tDefault Value: None\n\t\tMaps to: \n\t\t\tinp\n",
     );
-    assert_contains(&show, "\t- From: s2.output-2\n\t\t To: \n\t\t\t- s3.input-1\n");
+    assert_contains(
+        &show,
+        "\t- From: s2.output-2\n\t\t To: \n\t\t\t- s3.input-1\n",
+    );
 
     // A mapping of a mapping, a mapping to a nested parameter, and a dotted name two levels
     // deep; the inner link carries mid.txt on, the outer one carries the count on.
@@ -221,7 +234,15 @@ fn map_all_and_link_all_expose_and_connect_every_parameter() {
     let root = two_steps(&env);
     let out = env.ok(
         &root,
-        &["workflow", "compose", "--map-all", "--link-all", "all", "s1", "s2"],
+        &[
+            "workflow",
+            "compose",
+            "--map-all",
+            "--link-all",
+            "all",
+            "s1",
+            "s2",
+        ],
     );
     let mappings = &out[out.find("Mappings:").expect("mappings")..];
     assert_eq!(
@@ -243,14 +264,24 @@ fn compose_from_recorded_executions_maps_the_values_they_used() {
     env.ok(&root, &["run", "--name", "other", "cp", "x.txt", "y.txt"]);
     let out = env.ok(&root, &["workflow", "compose", "fromto", "--from", "a.txt"]);
     let steps = &out[out.find("Steps:").unwrap()..out.find("Mappings:").unwrap()];
-    assert_eq!(without_ids(steps), "Steps:\n\t- s1:\n\t\tId: /plans/ID\n\t- s2:\n\t\tId: /plans/ID\n");
+    assert_eq!(
+        without_ids(steps),
+        "Steps:\n\t- s1:\n\t\tId: /plans/ID\n\t- s2:\n\t\tId: /plans/ID\n"
+    );
     let names: Vec<&str> = out
         .lines()
-        .filter(|l| l.starts_with("\t- ") && l.contains('-') && !l.contains("s1:") && !l.contains("s2:"))
+        .filter(|l| {
+            l.starts_with("\t- ") && l.contains('-') && !l.contains("s1:") && !l.contains("s2:")
+        })
         .collect();
     assert_eq!(
         names,
-        vec!["\t- 1-input-1:", "\t- 1-output-2:", "\t- 2-input-1:", "\t- 2-output-2:"]
+        vec![
+            "\t- 1-input-1:",
+            "\t- 1-output-2:",
+            "\t- 2-input-1:",
+            "\t- 2-output-2:"
+        ]
     );
     // --to limits the chain.
     let out = env.ok(&root, &["workflow", "compose", "upto", "--to", "b.txt"]);
@@ -269,18 +300,38 @@ fn compose_errors_change_nothing() {
     env.ok(&root, &["run", "--name", "back", "cp", "x.txt", "y.txt"]);
     env.ok(
         &root,
-        &["workflow", "edit", "back", "--set", "input-1=c.txt", "--set", "output-2=a.txt"],
+        &[
+            "workflow",
+            "edit",
+            "back",
+            "--set",
+            "input-1=c.txt",
+            "--set",
+            "output-2=a.txt",
+        ],
     );
     let before = snapshot(&env, &root);
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["bad", "s1", "nope"], 1, "The specified workflow 'nope' cannot be found."),
-        (vec!["bad"], 1, "Either --from/--to passing run/step names is required."),
+        (
+            vec!["bad", "s1", "nope"],
+            1,
+            "The specified workflow 'nope' cannot be found.",
+        ),
+        (
+            vec!["bad"],
+            1,
+            "Either --from/--to passing run/step names is required.",
+        ),
         (
             vec!["bad", "s1", "--from", "a.txt"],
             1,
             "--from/--to cannot be used at the same time as passing run/step names.",
         ),
-        (vec!["comp", "s1"], 1, "Duplicate workflow name: Workflow 'comp' already exists."),
+        (
+            vec!["comp", "s1"],
+            1,
+            "Duplicate workflow name: Workflow 'comp' already exists.",
+        ),
         (
             vec!["bad", "s1", "s2", "--link", "s2.c-1=s1.input-1"],
             1,
@@ -297,18 +348,46 @@ fn compose_errors_change_nothing() {
             "Parameter links have to link between different workflows",
         ),
         (
-            vec!["bad", "s1", "s2", "--link", "s1.output-2=s2.c-1", "--link", "s1.output-2=s2.c-1"],
+            vec![
+                "bad",
+                "s1",
+                "s2",
+                "--link",
+                "s1.output-2=s2.c-1",
+                "--link",
+                "s1.output-2=s2.c-1",
+            ],
             1,
             "Parameter link to sink 'c-1' already exists in workflows: bad",
         ),
         (
-            vec!["bad", "s1", "s2", "--map", "m=s1.input-1", "--map", "n=s1.input-1"],
+            vec![
+                "bad",
+                "s1",
+                "s2",
+                "--map",
+                "m=s1.input-1",
+                "--map",
+                "n=s1.input-1",
+            ],
             1,
             "The following mapping targets already exist on these mappings: \n\tinput-1: m",
         ),
-        (vec!["bad", "s1", "--map", "m=s9.x"], 1, "Cannot find parameter 's9.x' on workflow bad"),
-        (vec!["bad", "s1", "--set", "nomap=1"], 1, "Cannot find a mapping 'nomap'"),
-        (vec!["bad", "s1", "--map", "nomapping"], 2, "is not of the form NAME=VALUE"),
+        (
+            vec!["bad", "s1", "--map", "m=s9.x"],
+            1,
+            "Cannot find parameter 's9.x' on workflow bad",
+        ),
+        (
+            vec!["bad", "s1", "--set", "nomap=1"],
+            1,
+            "Cannot find a mapping 'nomap'",
+        ),
+        (
+            vec!["bad", "s1", "--map", "nomapping"],
+            2,
+            "is not of the form NAME=VALUE",
+        ),
         (
             vec!["bad", "s1", "s2", "back", "--link-all"],
             1,
@@ -332,7 +411,9 @@ fn execute_warns_about_names_that_match_nothing_before_running() {
     env.ok(&root, &["workflow", "compose", "comp", "s1", "s2"]);
     let out = env.run_in(
         &root,
-        &["workflow", "execute", "comp", "--set", "nope=1", "--set", "s1.zz=3"],
+        &[
+            "workflow", "execute", "comp", "--set", "nope=1", "--set", "s1.zz=3",
+        ],
     );
     assert_success(&out);
     assert_contains(

@@ -11,6 +11,7 @@ mod export;
 mod global;
 mod init;
 mod isolation;
+mod iterate;
 mod lfs;
 mod lock;
 mod maintenance;

@@ -11,7 +11,7 @@ use super::update::execute_and_record;
 use crate::context::CommandContext;
 use crate::model::{Activity, ParameterKind, Plan};
 use crate::repo::ProjectDir;
-use crate::workflow::composite::resolve_steps;
+use crate::workflow::composite::{ResolvedSteps, resolve_steps};
 use crate::workflow::query;
 use crate::{Error, Result};
 
@@ -42,7 +42,11 @@ pub struct ExecuteReport {
 }
 
 /// Flattens nested value mappings into dotted names (`train.lr`).
-fn flatten(prefix: &str, values: &BTreeMap<String, Value>, out: &mut BTreeMap<String, Value>) {
+pub(crate) fn flatten(
+    prefix: &str,
+    values: &BTreeMap<String, Value>,
+    out: &mut BTreeMap<String, Value>,
+) {
     for (k, v) in values {
         let name = if prefix.is_empty() {
             k.clone()
@@ -215,15 +219,82 @@ pub fn prepare_execution(project: &ProjectDir, opts: &ExecuteOptions) -> Result<
     })?;
     let values = collect_values(opts)?;
     let tree = query::plan_tree(project, plan)?;
-    let resolved = resolve_steps(&tree, &values);
+    let mut resolved = resolve_steps(&tree, &values);
     let now = chrono::Local::now();
-    let mut plans = resolved.plans;
-    for p in &mut plans {
+    for p in &mut resolved.plans {
         render_values(p, now);
     }
-    let unresolved = resolved.unresolved;
+    let unresolved = std::mem::take(&mut resolved.unresolved);
+    PreparedExecution::new(
+        project,
+        vec![resolved],
+        unresolved,
+        opts.jobs,
+        opts.skip_metadata_update,
+    )
+}
 
-    // A step may not read what it (or a later step) writes.
+impl PreparedExecution {
+    /// Checks and orders groups of leaf plans (one group per execution of a plan: each
+    /// iteration of `workflow iterate` is one), with the link dependencies inside each group.
+    pub(crate) fn new(
+        project: &ProjectDir,
+        groups: Vec<ResolvedSteps>,
+        unresolved: Vec<String>,
+        jobs: usize,
+        skip_metadata_update: bool,
+    ) -> Result<PreparedExecution> {
+        let mut plans: Vec<Plan> = Vec::new();
+        let mut link_dependencies: Vec<(usize, usize)> = Vec::new();
+        for group in groups {
+            check_cycles(&group.plans)?;
+            let offset = plans.len();
+            link_dependencies.extend(
+                group
+                    .link_dependencies
+                    .iter()
+                    .map(|(a, b)| (a + offset, b + offset)),
+            );
+            plans.extend(group.plans);
+        }
+        let mut steps: Vec<ExecStep> = plans
+            .iter()
+            .map(|p| ExecStep {
+                plan: p.clone(),
+                deps: Vec::new(),
+            })
+            .collect();
+        super::update::set_step_dependencies(&mut steps);
+        for &(from, to) in &link_dependencies {
+            if from != to && !steps[to].deps.contains(&from) {
+                steps[to].deps.push(from);
+            }
+        }
+        let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
+        for s in &steps {
+            for input in s.inputs() {
+                let produced = generated
+                    .iter()
+                    .any(|g| within(&input, g) || within(g, &input));
+                if !produced && !project.root().join(&input).exists() {
+                    return Err(Error::Usage(format!(
+                        "Invalid input value: Input '{input}' does not exist!"
+                    )));
+                }
+            }
+        }
+        Ok(PreparedExecution {
+            plans,
+            unresolved,
+            steps,
+            jobs,
+            skip_metadata_update,
+        })
+    }
+}
+
+/// A step may not read what it (or a later step) writes.
+fn check_cycles(plans: &[Plan]) -> Result<()> {
     for (i, p) in plans.iter().enumerate() {
         let inputs: Vec<String> = p
             .of_kind(ParameterKind::Input)
@@ -240,39 +311,7 @@ pub fn prepare_execution(project: &ProjectDir, opts: &ExecuteOptions) -> Result<
             }
         }
     }
-    let mut steps: Vec<ExecStep> = plans
-        .iter()
-        .map(|p| ExecStep {
-            plan: p.clone(),
-            deps: Vec::new(),
-        })
-        .collect();
-    super::update::set_step_dependencies(&mut steps);
-    for &(from, to) in &resolved.link_dependencies {
-        if from != to && !steps[to].deps.contains(&from) {
-            steps[to].deps.push(from);
-        }
-    }
-    let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
-    for s in &steps {
-        for input in s.inputs() {
-            let produced = generated
-                .iter()
-                .any(|g| within(&input, g) || within(g, &input));
-            if !produced && !project.root().join(&input).exists() {
-                return Err(Error::Usage(format!(
-                    "Invalid input value: Input '{input}' does not exist!"
-                )));
-            }
-        }
-    }
-    Ok(PreparedExecution {
-        plans,
-        unresolved,
-        steps,
-        jobs: opts.jobs,
-        skip_metadata_update: opts.skip_metadata_update,
-    })
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod current;
 pub mod execute;
 pub mod executor;
 pub mod graph;
+pub mod iterate;
 pub mod revert;
 pub mod status;
 pub mod update;

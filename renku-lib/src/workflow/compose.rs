@@ -557,9 +557,7 @@ fn recorded_chain(
     let mut out = Vec::with_capacity(order.len());
     for n in order {
         let node = &graph.nodes[n];
-        let activity = store
-            .read::<Activity>(Kind::Activity, &node.version)?
-            .data;
+        let activity = store.read::<Activity>(Kind::Activity, &node.version)?.data;
         let plan = query::plan_by_version_id(&store, &index, &node.plan_id)?;
         out.push((plan, activity));
     }

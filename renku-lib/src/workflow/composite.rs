@@ -337,7 +337,8 @@ impl Assignments {
         match self.by_target.get(&target) {
             Some((s, d, _)) if (*s, *d) > key => {}
             _ => {
-                self.by_target.insert(target, (source, key.1, value.clone()));
+                self.by_target
+                    .insert(target, (source, key.1, value.clone()));
             }
         }
     }
@@ -568,7 +569,10 @@ mod tests {
             maps_to: vec![r(&[0], "/plans/a/inputs/input-1")],
         });
         assert_eq!(tree.resolve("inp").expect("mapping"), Target::Mapping(0));
-        assert_eq!(tree.resolve("@mapping1").expect("mapping"), Target::Mapping(0));
+        assert_eq!(
+            tree.resolve("@mapping1").expect("mapping"),
+            Target::Mapping(0)
+        );
         assert_eq!(
             tree.resolve("s2.output-2").expect("param"),
             Target::Step(r(&[1], "/plans/b/outputs/output-2"))
@@ -667,10 +671,7 @@ mod tests {
             default_value: None,
             maps_to: vec![r(&[0], "/plans/c/mappings/n")],
         });
-        let res = resolve_steps(
-            &outer,
-            &BTreeMap::from([("m".to_string(), json!("11"))]),
-        );
+        let res = resolve_steps(&outer, &BTreeMap::from([("m".to_string(), json!("11"))]));
         assert_eq!(value(&res, 0, "n"), "11");
         assert_eq!(value(&res, 1, "n"), "11");
         let res = resolve_steps(

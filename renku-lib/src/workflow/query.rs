@@ -228,7 +228,10 @@ pub fn plan_by_name_or_id(
 }
 
 /// A plan with the plans of its steps, recursively.
-pub fn plan_tree(project: &crate::repo::ProjectDir, plan: Plan) -> Result<super::composite::PlanTree> {
+pub fn plan_tree(
+    project: &crate::repo::ProjectDir,
+    plan: Plan,
+) -> Result<super::composite::PlanTree> {
     let store = project.store();
     let index = store.index()?;
     super::composite::PlanTree::load(&store, &index, plan)

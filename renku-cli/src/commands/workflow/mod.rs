@@ -4,6 +4,7 @@ pub mod compose;
 pub mod edit;
 pub mod execute;
 pub mod export;
+pub mod iterate;
 pub mod ls;
 pub mod paths;
 pub mod remove;
@@ -26,6 +27,8 @@ pub enum WorkflowCommand {
     Compose(compose::ComposeArgs),
     /// Execute a plan with new values and record the execution.
     Execute(execute::ExecuteArgs),
+    /// Execute a plan once for every combination of values (a grid search).
+    Iterate(iterate::IterateArgs),
     /// Export a plan as CWL or as a renku workflow file.
     Export(export::ExportArgs),
     /// Edit a plan (a new version derived from the current one).
@@ -48,6 +51,7 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
         WorkflowCommand::Export(a) => export::run(env, a),
         WorkflowCommand::Compose(a) => compose::run(env, a),
         WorkflowCommand::Execute(a) => execute::run(env, a),
+        WorkflowCommand::Iterate(a) => iterate::run(env, a),
         WorkflowCommand::Edit(a) => edit::run(env, a),
         WorkflowCommand::Remove(a) => remove::run(env, a),
         WorkflowCommand::Revert(a) => revert::run(env, a),
