@@ -421,3 +421,58 @@ fn execute_warns_about_names_that_match_nothing_before_running() {
         "Warning: Could not resolve the following parameters in \"comp\" workflow: nope,s1.zz",
     );
 }
+
+#[test]
+fn edit_changes_the_mappings_of_a_composite() {
+    let env = TestEnv::new();
+    let root = chain(&env);
+    env.ok(
+        &root,
+        &[
+            "workflow",
+            "compose",
+            "--map",
+            "inp=s1.input-1",
+            "comp",
+            "s1",
+            "s2",
+        ],
+    );
+    let out = env.ok(
+        &root,
+        &[
+            "workflow",
+            "edit",
+            "comp",
+            "--set",
+            "inp=x.txt",
+            "--describe-param",
+            "inp=the source",
+            "--map",
+            "out=s2.@output1",
+            "--rename-param",
+            "out=result",
+        ],
+    );
+    assert_contains(
+        &out,
+        "Mappings:\n\t- inp:\n\t\tthe source\n\t\tDefault Value: x.txt\n\t\tMaps to: \n\t\t\tinput-1\n\t- result:\n\t\tDefault Value: None\n\t\tMaps to: \n\t\t\toutput-2\n",
+    );
+    // The new version is what runs.
+    env.ok(
+        &root,
+        &["workflow", "execute", "comp", "--set", "result=r.txt"],
+    );
+    assert_eq!(read_file(&root, "b.txt"), "hello\n");
+    assert_eq!(read_file(&root, "r.txt"), "hello\n");
+    // NAME= removes a mapping.
+    let out = env.ok(&root, &["workflow", "edit", "comp", "--map", "inp="]);
+    assert!(!out.contains("- inp:"), "{out}");
+    let before = snapshot(&env, &root);
+    let out = env.run_in(&root, &["workflow", "edit", "comp", "--map", "nope="]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "Cannot find mapping 'nope' on workflow comp");
+    let out = env.run_in(&root, &["workflow", "edit", "s1", "--map", "a=s1.input-1"]);
+    assert_code(&out, 2);
+    assert_unchanged(&env, &root, &before, "failed edits");
+}

@@ -141,7 +141,8 @@ pub fn compose(
     }
     for m in &opts.mappings {
         let (name, targets) = split(m, "--map")?;
-        add_mapping(&mut tree, &name, &targets)?;
+        let id = tree.plan.id.clone();
+        add_mapping(&mut tree, &name, &targets, &id)?;
     }
     for d in &opts.defaults {
         let (name, value) = split(d, "--set")?;
@@ -218,7 +219,14 @@ fn mapped_targets(tree: &PlanTree) -> BTreeMap<ParameterRef, String> {
     out
 }
 
-fn add_mapping(tree: &mut PlanTree, name: &str, targets: &str) -> Result<()> {
+/// Adds the mapping `name` of the references `targets` (comma-separated) to the composite;
+/// its id is made from `plan_id`.
+pub(crate) fn add_mapping(
+    tree: &mut PlanTree,
+    name: &str,
+    targets: &str,
+    plan_id: &str,
+) -> Result<()> {
     if tree.plan.mappings.iter().any(|m| m.name == name) {
         return Err(Error::Failed(format!(
             "Duplicate mapping detected: a mapping '{name}' already exists on workflow {}.",
@@ -252,7 +260,7 @@ fn add_mapping(tree: &mut PlanTree, name: &str, targets: &str) -> Result<()> {
         )));
     }
     tree.plan.mappings.push(ParameterMapping {
-        id: mapping_id(&tree.plan.id, name),
+        id: mapping_id(plan_id, name),
         name: name.to_string(),
         description: None,
         default_value: None,

@@ -120,6 +120,8 @@ pub struct PlanEdit {
     pub creators: Vec<String>,
     /// New keywords, replacing the old ones.
     pub keywords: Vec<String>,
+    /// Composite plans: `NAME=REF[,REF…]` adds or replaces a mapping, `NAME=` removes it.
+    pub map: Vec<String>,
 }
 
 impl PlanEdit {
@@ -133,6 +135,7 @@ impl PlanEdit {
             && self.metadata.is_none()
             && self.creators.is_empty()
             && self.keywords.is_empty()
+            && self.map.is_empty()
     }
 }
 
@@ -173,11 +176,9 @@ pub fn edit_plan(
         return Ok(current.data);
     }
     let mut plan = current.data.clone();
-    if plan.is_composite()
-        && !(edit.set.is_empty() && edit.rename.is_empty() && edit.describe.is_empty())
-    {
+    if !plan.is_composite() && !edit.map.is_empty() {
         return Err(Error::Usage(format!(
-            "'{}' is a composite plan: it has no parameters of its own to set, rename or describe.",
+            "'{}' is not a composite plan: --map only applies to composite plans.",
             plan.name
         )));
     }
@@ -204,7 +205,14 @@ pub fn edit_plan(
     if !edit.keywords.is_empty() {
         plan.keywords = edit.keywords.clone();
     }
-    for r in &edit.rename {
+    let composite = plan.is_composite();
+    if composite {
+        plan = edit_composite(project, plan, &new_id, edit)?;
+    }
+    // A composite's mappings took the parameter edits.
+    let plain_only =
+        |list: &[String]| -> Vec<String> { if composite { Vec::new() } else { list.to_vec() } };
+    for r in &plain_only(&edit.rename) {
         let (old, new) = split_assignment(r, "--rename-param")?;
         if plan.parameters.iter().any(|p| p.name == new) {
             return Err(Error::Parameter(format!(
@@ -224,7 +232,7 @@ pub fn edit_plan(
         p.name = new;
         p.name_set_by_user = true;
     }
-    for d in &edit.describe {
+    for d in &plain_only(&edit.describe) {
         let (name, text) = split_assignment(d, "--describe-param")?;
         let p = plan
             .parameters
@@ -238,7 +246,7 @@ pub fn edit_plan(
             })?;
         p.description = Some(text);
     }
-    for s in &edit.set {
+    for s in &plain_only(&edit.set) {
         let (name, value) = split_assignment(s, "--set")?;
         match plan.parameters.iter_mut().find(|p| p.name == name) {
             Some(p) => {
@@ -277,4 +285,70 @@ pub fn edit_plan(
     store.put(&mut tx, &record)?;
     tx.commit(&ctx.argv)?;
     Ok(plan)
+}
+
+/// The mapping edits of a composite plan: `--map` adds, replaces or removes mappings, and
+/// `--set`, `--rename-param` and `--describe-param` act on mappings by name.
+fn edit_composite(project: &ProjectDir, plan: Plan, new_id: &str, edit: &PlanEdit) -> Result<Plan> {
+    let mut tree = query::plan_tree(project, plan)?;
+    let plan_name = tree.plan.name.clone();
+    let missing = |name: &str| {
+        Error::Failed(format!(
+            "Cannot find mapping '{name}' on workflow {plan_name}"
+        ))
+    };
+    for m in &edit.map {
+        let (name, targets) = split_assignment(m, "--map")?;
+        let existing = tree.plan.mappings.iter().position(|x| x.name == name);
+        if targets.is_empty() {
+            let i = existing.ok_or_else(|| missing(&name))?;
+            tree.plan.mappings.remove(i);
+            continue;
+        }
+        let old = existing.map(|i| tree.plan.mappings.remove(i));
+        super::compose::add_mapping(&mut tree, &name, &targets, new_id)?;
+        if let Some(old) = old
+            && let Some(new) = tree.plan.mappings.last_mut()
+        {
+            new.id = old.id;
+            new.description = old.description;
+            new.default_value = old.default_value;
+        }
+    }
+    for s in &edit.set {
+        let (name, value) = split_assignment(s, "--set")?;
+        let m = tree
+            .plan
+            .mappings
+            .iter_mut()
+            .find(|m| m.name == name)
+            .ok_or_else(|| missing(&name))?;
+        m.default_value = Some(serde_json::Value::String(value));
+    }
+    for r in &edit.rename {
+        let (old, new) = split_assignment(r, "--rename-param")?;
+        if tree.plan.mappings.iter().any(|m| m.name == new) {
+            return Err(Error::Parameter(format!(
+                "Duplicate mapping names found: {new}"
+            )));
+        }
+        let m = tree
+            .plan
+            .mappings
+            .iter_mut()
+            .find(|m| m.name == old)
+            .ok_or_else(|| missing(&old))?;
+        m.name = new;
+    }
+    for d in &edit.describe {
+        let (name, text) = split_assignment(d, "--describe-param")?;
+        let m = tree
+            .plan
+            .mappings
+            .iter_mut()
+            .find(|m| m.name == name)
+            .ok_or_else(|| missing(&name))?;
+        m.description = Some(text);
+    }
+    Ok(tree.plan)
 }

@@ -39,6 +39,11 @@ pub struct EditArgs {
     /// Keyword (repeatable; replaces the keywords).
     #[arg(long = "keyword")]
     pub keywords: Vec<String>,
+    /// Composite plans: NAME=REF[,REF…] adds or replaces a mapping, NAME= removes it
+    /// (repeatable). In composite plans, --set, --rename-param and --describe-param act on
+    /// mappings.
+    #[arg(long = "map", value_name = "NAME=REF")]
+    pub map: Vec<String>,
 }
 
 /// Runs `renku workflow edit`.
@@ -57,8 +62,10 @@ pub fn run(env: &Env, args: EditArgs) -> Result<u8> {
         metadata,
         creators: args.creators,
         keywords: args.keywords,
+        map: args.map,
     };
     let plan = edit_plan(&env.ctx, &project, &args.name_or_id, &edit)?;
-    crate::out!("{}", renku_lib::workflow::describe::plan_text(&plan));
+    let tree = renku_lib::workflow::query::plan_tree(&project, plan)?;
+    crate::out!("{}", renku_lib::workflow::describe::plan_view(&tree));
     Ok(0)
 }
