@@ -476,3 +476,33 @@ fn edit_changes_the_mappings_of_a_composite() {
     assert_code(&out, 2);
     assert_unchanged(&env, &root, &before, "failed edits");
 }
+
+#[test]
+fn removing_a_step_of_a_composite_needs_force() {
+    let env = TestEnv::new();
+    let root = chain(&env);
+    env.ok(&root, &["workflow", "compose", "comp", "s1", "s2"]);
+    env.ok(&root, &["workflow", "compose", "other", "s2"]);
+    // A newer version of the step is still the same plan.
+    env.ok(&root, &["workflow", "edit", "s2", "-d", "copies"]);
+    let before = snapshot(&env, &root);
+    let out = env.run_in(&root, &["workflow", "remove", "s2"]);
+    assert_code(&out, 2);
+    assert_contains(
+        &stderr(&out),
+        "The specified workflow 's2' is part of the following composite workflows and won't be removed (use '--force' to remove anyways):\n\tcomp\n\tother\n",
+    );
+    assert_unchanged(&env, &root, &before, "refused removal");
+    let out = env.run_in(&root, &["workflow", "remove", "--force", "s2"]);
+    assert_success(&out);
+    assert_contains(
+        &stderr(&out),
+        "Warning: Removing 's2', which is still used in these workflows:\n\tcomp\n\tother\n",
+    );
+    assert!(!env.ok(&root, &["workflow", "ls"]).contains("s2"));
+    // A plan no composite uses is removed without a warning.
+    env.ok(&root, &["run", "--name", "lone", "cp", "x.txt", "y.txt"]);
+    let out = env.run_in(&root, &["workflow", "remove", "--force", "lone"]);
+    assert_success(&out);
+    assert_eq!(stderr(&out), "");
+}

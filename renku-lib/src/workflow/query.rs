@@ -227,6 +227,38 @@ pub fn plan_by_name_or_id(
         .filter(|p| p.date_removed.is_none()))
 }
 
+/// Names of the composite plans (newest versions, not removed) that have a version of the
+/// plan `name_or_id` among their steps, sorted.
+pub fn composites_using(
+    project: &crate::repo::ProjectDir,
+    name_or_id: &str,
+) -> Result<Vec<String>> {
+    let store = project.store();
+    let index = store.index()?;
+    let Some(plan) = find_plan(&store, &index, name_or_id)? else {
+        return Ok(Vec::new());
+    };
+    let versions: BTreeSet<&str> = index
+        .entries
+        .get(&Kind::Plan)
+        .map(|entries| {
+            entries
+                .values()
+                .filter(|e| e.object_id == plan.object_id)
+                .filter_map(|e| e.data_id.as_deref())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut names: Vec<String> = latest_plans(&store, &index)?
+        .into_iter()
+        .filter(|r| !r.removed && r.data.date_removed.is_none())
+        .filter(|r| r.data.steps.iter().any(|s| versions.contains(s.as_str())))
+        .map(|r| r.data.name)
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// A plan with the plans of its steps, recursively.
 pub fn plan_tree(
     project: &crate::repo::ProjectDir,

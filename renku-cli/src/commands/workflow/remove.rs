@@ -12,7 +12,7 @@ use crate::ui;
 pub struct RemoveArgs {
     /// Plan name or id.
     pub name: String,
-    /// Do not ask for confirmation.
+    /// Do not ask for confirmation, and remove the plan even if composite plans use it.
     #[arg(long)]
     pub force: bool,
 }
@@ -20,6 +20,20 @@ pub struct RemoveArgs {
 /// Runs `renku workflow remove`.
 pub fn run(env: &Env, args: RemoveArgs) -> Result<u8> {
     let project = env.project()?;
+    let users = renku_lib::workflow::query::composites_using(&project, &args.name)?;
+    let listed: String = users.iter().map(|u| format!("\n\t{u}")).collect();
+    if !users.is_empty() {
+        if !args.force {
+            return Err(Error::Parameter(format!(
+                "The specified workflow '{}' is part of the following composite workflows and won't be removed (use '--force' to remove anyways):{listed}",
+                args.name
+            )));
+        }
+        ui::warning(&format!(
+            "Removing '{}', which is still used in these workflows:{listed}",
+            args.name
+        ));
+    }
     if !args.force
         && !ui::confirm(&format!(
             "You are about to remove the following workflow '{}'.\n\nDo you wish to continue?",
