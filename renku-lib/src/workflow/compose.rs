@@ -9,9 +9,7 @@ use super::composite::{PlanTree, Target, resolve_steps};
 use super::query;
 use crate::context::CommandContext;
 use crate::exec::graph::{ActivityGraph, PlanFilter, within};
-use crate::model::{
-    Activity, ParameterKind, ParameterLink, ParameterMapping, ParameterRef, Person, Plan,
-};
+use crate::model::{Activity, ParameterKind, ParameterLink, ParameterMapping, ParameterRef, Plan};
 use crate::repo::ProjectDir;
 use crate::store::{Kind, Record};
 use crate::{Error, Result};
@@ -77,15 +75,7 @@ pub fn compose(
             opts.name
         )));
     }
-    let creators = if opts.creators.is_empty() {
-        let (n, e) = project.git()?.identity()?;
-        vec![Person::new(n, Some(e), None)]
-    } else {
-        opts.creators
-            .iter()
-            .map(|c| Person::parse_strict(c))
-            .collect::<Result<Vec<_>>>()?
-    };
+    let creators = super::run::plan_creators(project, &opts.creators)?;
 
     // The steps, and for --from/--to the values each recorded execution used.
     let mut children: Vec<Plan> = Vec::new();

@@ -315,40 +315,48 @@ fn edit_composite(project: &ProjectDir, plan: Plan, new_id: &str, edit: &PlanEdi
             new.default_value = old.default_value;
         }
     }
+    let mapping = |name: &str| {
+        tree.plan
+            .mappings
+            .iter()
+            .position(|m| m.name == name)
+            .ok_or_else(|| missing(name))
+    };
+    let mut changes: Vec<(usize, MappingChange)> = Vec::new();
     for s in &edit.set {
         let (name, value) = split_assignment(s, "--set")?;
-        let m = tree
-            .plan
-            .mappings
-            .iter_mut()
-            .find(|m| m.name == name)
-            .ok_or_else(|| missing(&name))?;
-        m.default_value = Some(serde_json::Value::String(value));
+        changes.push((mapping(&name)?, MappingChange::Default(value)));
     }
     for r in &edit.rename {
         let (old, new) = split_assignment(r, "--rename-param")?;
-        if tree.plan.mappings.iter().any(|m| m.name == new) {
-            return Err(Error::Parameter(format!(
-                "Duplicate mapping names found: {new}"
-            )));
-        }
-        let m = tree
-            .plan
-            .mappings
-            .iter_mut()
-            .find(|m| m.name == old)
-            .ok_or_else(|| missing(&old))?;
-        m.name = new;
+        changes.push((mapping(&old)?, MappingChange::Name(new)));
     }
     for d in &edit.describe {
         let (name, text) = split_assignment(d, "--describe-param")?;
-        let m = tree
-            .plan
-            .mappings
-            .iter_mut()
-            .find(|m| m.name == name)
-            .ok_or_else(|| missing(&name))?;
-        m.description = Some(text);
+        changes.push((mapping(&name)?, MappingChange::Description(text)));
+    }
+    for (i, change) in changes {
+        match change {
+            MappingChange::Default(v) => {
+                tree.plan.mappings[i].default_value = Some(serde_json::Value::String(v));
+            }
+            MappingChange::Name(new) => {
+                if tree.plan.mappings.iter().any(|m| m.name == new) {
+                    return Err(Error::Parameter(format!(
+                        "Duplicate mapping names found: {new}"
+                    )));
+                }
+                tree.plan.mappings[i].name = new;
+            }
+            MappingChange::Description(text) => tree.plan.mappings[i].description = Some(text),
+        }
     }
     Ok(tree.plan)
+}
+
+/// One change to a mapping of a composite plan.
+enum MappingChange {
+    Default(String),
+    Name(String),
+    Description(String),
 }

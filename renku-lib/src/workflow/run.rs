@@ -147,6 +147,15 @@ fn is_executable_file(_meta: &std::fs::Metadata) -> bool {
     false
 }
 
+/// The creators of a new plan: `given` (`Name <email> [affiliation]`), or the git user.
+pub(crate) fn plan_creators(project: &ProjectDir, given: &[String]) -> Result<Vec<Person>> {
+    if given.is_empty() {
+        let (n, e) = project.git()?.identity()?;
+        return Ok(vec![Person::new(n, Some(e), None)]);
+    }
+    given.iter().map(|c| Person::parse_strict(c)).collect()
+}
+
 /// Plan names: `^[a-zA-Z0-9][a-zA-Z0-9_-]+$`.
 pub fn validate_plan_name(name: &str) -> Result<()> {
     let valid = name.len() >= 2
@@ -243,15 +252,7 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             )));
         }
     }
-    let creators = if opts.creators.is_empty() {
-        let (n, e) = project.git()?.identity()?;
-        vec![Person::new(n, Some(e), None)]
-    } else {
-        opts.creators
-            .iter()
-            .map(|c| Person::parse_strict(c))
-            .collect::<Result<Vec<_>>>()?
-    };
+    let creators = plan_creators(project, &opts.creators)?;
     let explicit_inputs = parse_named(&opts.inputs, "input")?;
     let explicit_outputs = parse_named(&opts.outputs, "output")?;
     let explicit_params = parse_named(&opts.params, "param")?;
