@@ -79,6 +79,16 @@ fn compose_records_mappings_and_links_and_prints_the_composite() {
     // The composite is a plan like any other.
     assert_eq!(env.ok(&root, &["workflow", "show", "comp"]), out);
     assert_contains(&env.ok(&root, &["workflow", "ls"]), "comp");
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&root, &["workflow", "ls", "--format", "json"])).unwrap();
+    let comp = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "comp")
+        .expect("listed");
+    assert_eq!(comp["type"], "CompositePlan");
+    assert_eq!(comp["command"], "");
     // The mapping's default is what the composite runs with: x.txt flows through the link.
     env.ok(&root, &["workflow", "execute", "comp"]);
     assert_eq!(read_file(&root, "b.txt"), "hello\n");

@@ -51,7 +51,7 @@ pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
                         "id": p.id, "name": p.name, "description": p.description,
                         "keywords": p.keywords, "command": p.full_command(),
                         "creators": p.creators.iter().map(|c| c.full_identity()).collect::<Vec<_>>(),
-                        "created": p.date_created, "type": "Plan",
+                        "created": p.date_created, "type": if p.is_composite() { "CompositePlan" } else { "Plan" },
                     })
                 })
                 .collect();
