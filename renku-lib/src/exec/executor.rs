@@ -77,7 +77,7 @@ impl ExecObserver for Silent {
 }
 
 /// When a step ran.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepTiming {
     /// When it started.
     pub started: DateTime<FixedOffset>,
@@ -107,6 +107,61 @@ struct Finished {
     ended: DateTime<FixedOffset>,
 }
 
+/// Why a step failed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StepFailure {
+    /// The exit code of the step's process, when it ran and exited with one.
+    pub exit_code: Option<i32>,
+    /// The last lines the step wrote to its standard error (at most ten).
+    pub stderr_tail: Vec<String>,
+    /// What went wrong, in words (without the standard error).
+    pub message: String,
+}
+
+impl StepFailure {
+    fn other(error: &Error) -> StepFailure {
+        StepFailure {
+            exit_code: None,
+            stderr_tail: Vec::new(),
+            message: error.to_string(),
+        }
+    }
+
+    /// The failure as the error a run that stops at the first failure returns: the message
+    /// followed by the indented standard-error tail.
+    fn into_error(self) -> Error {
+        if self.stderr_tail.is_empty() {
+            Error::Command(self.message)
+        } else {
+            Error::Command(format!(
+                "{}\n\t{}",
+                self.message,
+                self.stderr_tail.join("\n\t")
+            ))
+        }
+    }
+}
+
+/// How one step of [`execute_all`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// It ran, exited with an accepted code, and its `after` hook succeeded.
+    Succeeded(StepTiming),
+    /// It could not start, exited with another code, was killed, or a hook failed.
+    Failed(StepFailure),
+    /// It did not run because a step it depends on failed or was skipped.
+    Skipped,
+}
+
+/// What the scheduler does when a step fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnFailure {
+    /// Start nothing more, stop the running steps, return the error.
+    Stop,
+    /// Skip what depends on the failed step and run everything else.
+    KeepGoing,
+}
+
 /// Runs `steps` in the project at `root`, at most `jobs` at once, in an order that respects
 /// their dependencies (ties: list order). Returns when every step finished, or with the first
 /// failure after the running steps were stopped.
@@ -117,8 +172,44 @@ pub fn execute(
     hooks: &mut dyn StepHooks,
     observer: &dyn ExecObserver,
 ) -> Result<Vec<StepTiming>> {
+    let outcomes = schedule(root, steps, jobs, OnFailure::Stop, hooks, observer)?;
+    let mut timings = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        match outcome {
+            StepOutcome::Succeeded(t) => timings.push(t),
+            StepOutcome::Failed(f) => return Err(f.into_error()),
+            StepOutcome::Skipped => {}
+        }
+    }
+    Ok(timings)
+}
+
+/// Runs `steps` like [`execute`], but a failing step does not stop the others: the steps that
+/// depend on it (directly or not) are skipped and everything else runs. Each step's output is
+/// always captured (and passed to `observer`), so a failure carries its standard error. A
+/// failing hook fails its step only; an interruption (Ctrl-C) still stops everything and is
+/// returned as [`Error::Interrupted`]. Returns one outcome per step, in step order.
+pub fn execute_all(
+    root: &Path,
+    steps: &[ExecStep],
+    jobs: usize,
+    hooks: &mut dyn StepHooks,
+    observer: &dyn ExecObserver,
+) -> Result<Vec<StepOutcome>> {
+    schedule(root, steps, jobs, OnFailure::KeepGoing, hooks, observer)
+}
+
+fn schedule(
+    root: &Path,
+    steps: &[ExecStep],
+    jobs: usize,
+    on_failure: OnFailure,
+    hooks: &mut dyn StepHooks,
+    observer: &dyn ExecObserver,
+) -> Result<Vec<StepOutcome>> {
     let jobs = jobs.max(1);
-    let capture = jobs > 1 && steps.len() > 1;
+    let keep_going = on_failure == OnFailure::KeepGoing;
+    let capture = keep_going || (jobs > 1 && steps.len() > 1);
     let mut waiting_on: Vec<BTreeSet<usize>> = steps
         .iter()
         .map(|s| s.deps.iter().copied().collect())
@@ -138,20 +229,28 @@ pub fn execute(
     let mut ready: VecDeque<usize> = (0..steps.len())
         .filter(|&i| waiting_on[i].is_empty())
         .collect();
-    let mut timings: Vec<Option<StepTiming>> = vec![None; steps.len()];
+    let mut outcomes: Vec<Option<StepOutcome>> = vec![None; steps.len()];
     let mut started_at: Vec<Option<DateTime<FixedOffset>>> = vec![None; steps.len()];
     let mut running: Vec<(usize, u32)> = Vec::new();
     let (tx, rx) = mpsc::channel::<Finished>();
-    let mut failure: Option<Error> = None;
-    let mut done = 0usize;
+    // What ends the whole run: the first failure when stopping at it, or an interruption.
+    let mut fatal: Option<Error> = None;
 
     std::thread::scope(|scope| {
         loop {
             // Start what may start.
-            while failure.is_none() && running.len() < jobs {
+            while fatal.is_none() && running.len() < jobs {
                 let Some(i) = ready.pop_front() else { break };
-                if let Err(e) = crate::interrupt::check().and_then(|()| hooks.before(i)) {
-                    failure = Some(e);
+                if let Err(e) = crate::interrupt::check() {
+                    fatal = Some(e);
+                    break;
+                }
+                if let Err(e) = hooks.before(i) {
+                    if keep_going && !matches!(e, Error::Interrupted) {
+                        outcomes[i] = Some(StepOutcome::Failed(StepFailure::other(&e)));
+                        continue;
+                    }
+                    fatal = Some(e);
                     break;
                 }
                 observer.step_started(&steps[i]);
@@ -196,8 +295,11 @@ pub fn execute(
                             });
                         });
                     }
+                    Err(e) if keep_going => {
+                        outcomes[i] = Some(StepOutcome::Failed(StepFailure::other(&e)));
+                    }
                     Err(e) => {
-                        failure = Some(e);
+                        fatal = Some(e);
                         break;
                     }
                 }
@@ -207,49 +309,91 @@ pub fn execute(
             }
             let Ok(finished) = rx.recv() else { break };
             running.retain(|(i, _)| *i != finished.step);
-            let step = &steps[finished.step];
-            let outcome = check_status(step, &finished);
-            match outcome {
-                Ok(()) if failure.is_none() => {
-                    timings[finished.step] = Some(StepTiming {
-                        started: started_at[finished.step].unwrap_or(finished.ended),
+            let i = finished.step;
+            let step = &steps[i];
+            let outcome = match check_status(step, &finished) {
+                Ok(()) if fatal.is_some() => None,
+                Ok(()) => match hooks.after(i) {
+                    Ok(()) => Some(StepOutcome::Succeeded(StepTiming {
+                        started: started_at[i].unwrap_or(finished.ended),
                         ended: finished.ended,
-                    });
-                    if let Err(e) = hooks.after(finished.step) {
-                        failure = Some(e);
-                    } else {
-                        done += 1;
-                        for &d in &dependents[finished.step] {
-                            waiting_on[d].remove(&finished.step);
-                            if waiting_on[d].is_empty() {
-                                ready.push_back(d);
-                            }
-                        }
+                    })),
+                    Err(e) if keep_going && !matches!(e, Error::Interrupted) => {
+                        Some(StepOutcome::Failed(StepFailure::other(&e)))
                     }
+                    Err(e) => {
+                        fatal = Some(e);
+                        None
+                    }
+                },
+                Err(Ok(failure)) if keep_going => Some(StepOutcome::Failed(failure)),
+                Err(Ok(failure)) => {
+                    if fatal.is_none() {
+                        fatal = Some(failure.into_error());
+                    }
+                    None
                 }
-                Ok(()) => {}
-                Err(e) => {
-                    if failure.is_none() {
-                        failure = Some(e);
+                Err(Err(e)) => {
+                    if fatal.is_none() {
+                        fatal = Some(e);
+                    }
+                    None
+                }
+            };
+            if matches!(outcome, Some(StepOutcome::Succeeded(_))) {
+                for &d in &dependents[i] {
+                    waiting_on[d].remove(&i);
+                    if waiting_on[d].is_empty() {
+                        ready.push_back(d);
                     }
                 }
             }
-            if failure.is_some() {
+            if outcome.is_some() {
+                outcomes[i] = outcome;
+            }
+            if fatal.is_some() {
                 for (_, pid) in &running {
                     terminate(*pid);
                 }
             }
         }
     });
-    if let Some(e) = failure {
+    if let Some(e) = fatal {
         return Err(e);
     }
-    if done != steps.len() {
-        return Err(Error::Failed(
-            "Circular workflows are not supported in Renku. Please remove these cycles.".into(),
-        ));
+    // Steps that never became ready: skipped when something they wait for did not succeed.
+    loop {
+        let mut changed = false;
+        for i in 0..steps.len() {
+            if outcomes[i].is_none()
+                && steps[i].deps.iter().any(|&d| {
+                    matches!(
+                        outcomes[d],
+                        Some(StepOutcome::Failed(_) | StepOutcome::Skipped)
+                    )
+                })
+            {
+                outcomes[i] = Some(StepOutcome::Skipped);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
     }
-    Ok(timings.into_iter().flatten().collect())
+    let mut all = Vec::with_capacity(steps.len());
+    for outcome in outcomes {
+        match outcome {
+            Some(o) => all.push(o),
+            None => {
+                return Err(Error::Failed(
+                    "Circular workflows are not supported in Renku. Please remove these cycles."
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(all)
 }
 
 fn forward(reader: impl Read, mut each: impl FnMut(&str)) {
@@ -279,35 +423,52 @@ fn terminate(pid: u32) {
     }
 }
 
-fn check_status(step: &ExecStep, finished: &Finished) -> Result<()> {
+/// Whether a finished step exited as it should: `Err(Ok(_))` for a failure of the step,
+/// `Err(Err(_))` when the run was interrupted.
+fn check_status(
+    step: &ExecStep,
+    finished: &Finished,
+) -> std::result::Result<(), Result<StepFailure>> {
     let codes = step.success_codes();
-    let status = finished.status.as_ref().map_err(|e| {
-        Error::Command(format!(
-            "Unable to finish executing workflow: Execution of step '{}' failed: {e}",
-            step.name()
-        ))
-    })?;
-    let tail = if finished.stderr_tail.is_empty() {
-        String::new()
-    } else {
-        format!("\n\t{}", finished.stderr_tail.join("\n\t"))
+    let failure = |exit_code: Option<i32>, message: String| StepFailure {
+        exit_code,
+        stderr_tail: finished.stderr_tail.clone(),
+        message,
+    };
+    let status = match finished.status.as_ref() {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(Ok(failure(
+                None,
+                format!(
+                    "Unable to finish executing workflow: Execution of step '{}' failed: {e}",
+                    step.name()
+                ),
+            )));
+        }
     };
     match status.code() {
         Some(code) if codes.contains(&code) => Ok(()),
-        Some(code) => Err(Error::Command(format!(
-            "Unable to finish executing workflow: Execution of step '{}' returned {code} exit status which is not in [{}]{tail}",
-            step.name(),
-            codes
-                .iter()
-                .map(i32::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+        Some(code) => Err(Ok(failure(
+            Some(code),
+            format!(
+                "Unable to finish executing workflow: Execution of step '{}' returned {code} exit status which is not in [{}]",
+                step.name(),
+                codes
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         ))),
         None => {
-            crate::interrupt::check()?;
-            Err(Error::Command(format!(
-                "Unable to finish executing workflow: Execution of step '{}' was terminated by a signal.{tail}",
-                step.name()
+            crate::interrupt::check().map_err(Err)?;
+            Err(Ok(failure(
+                None,
+                format!(
+                    "Unable to finish executing workflow: Execution of step '{}' was terminated by a signal.",
+                    step.name()
+                ),
             )))
         }
     }
@@ -383,4 +544,150 @@ fn spawn(root: &Path, step: &ExecStep, capture: bool) -> Result<std::process::Ch
         )),
         _ => Error::Command(format!("Cannot execute step '{}': {e}", step.name())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::model::CommandParameter;
+
+    /// A step running `sh -c SCRIPT`.
+    fn step(name: &str, script: &str, deps: &[usize]) -> ExecStep {
+        let arg = |i: u32, value: &str| CommandParameter {
+            id: format!("/plans/x/parameters/{i}"),
+            kind: ParameterKind::Parameter,
+            name: format!("p-{i}"),
+            description: None,
+            default_value: serde_json::Value::String(value.into()),
+            position: Some(i),
+            prefix: None,
+            mapped_to: None,
+            encoding_format: None,
+            create_folder: false,
+            name_set_by_user: false,
+        };
+        let now = crate::util::now();
+        ExecStep {
+            plan: Plan {
+                id: "/plans/x".into(),
+                name: name.into(),
+                description: None,
+                command: "sh".into(),
+                parameters: vec![arg(1, "-c"), arg(2, script)],
+                success_codes: Vec::new(),
+                keywords: Vec::new(),
+                creators: Vec::new(),
+                date_created: now,
+                date_modified: now,
+                date_removed: None,
+                derived_from: None,
+                annotations: Vec::new(),
+                steps: Vec::new(),
+                mappings: Vec::new(),
+                links: Vec::new(),
+                path: None,
+            },
+            deps: deps.to_vec(),
+        }
+    }
+
+    /// Records which hooks ran; `before` fails for the steps in `refuse`.
+    #[derive(Default)]
+    struct Log {
+        before: Vec<usize>,
+        after: Vec<usize>,
+        refuse: Vec<usize>,
+    }
+
+    impl StepHooks for Log {
+        fn before(&mut self, i: usize) -> Result<()> {
+            self.before.push(i);
+            if self.refuse.contains(&i) {
+                return Err(Error::Failed(format!("step {i} refused")));
+            }
+            Ok(())
+        }
+        fn after(&mut self, i: usize) -> Result<()> {
+            self.after.push(i);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn keep_going_skips_only_what_depends_on_a_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let steps = [
+            step("fails", "echo one >&2; echo boom >&2; exit 3", &[]),
+            step("needs-fails", "touch never", &[0]),
+            step("independent", "touch ran", &[]),
+            step("needs-needs", "touch never2", &[1]),
+        ];
+        for jobs in [1, 3] {
+            let mut log = Log::default();
+            let outcomes = execute_all(dir.path(), &steps, jobs, &mut log, &Silent).unwrap();
+            match &outcomes[0] {
+                StepOutcome::Failed(f) => {
+                    assert_eq!(f.exit_code, Some(3));
+                    assert_eq!(f.stderr_tail, ["one", "boom"], "captured with -j{jobs}");
+                    assert!(f.message.contains("'fails' returned 3"), "{}", f.message);
+                }
+                other => panic!("expected a failure, got {other:?}"),
+            }
+            assert_eq!(outcomes[1], StepOutcome::Skipped);
+            assert!(matches!(outcomes[2], StepOutcome::Succeeded(_)));
+            assert_eq!(outcomes[3], StepOutcome::Skipped);
+            assert_eq!(log.after, [2]);
+            assert!(!log.before.contains(&1) && !log.before.contains(&3));
+            assert!(dir.path().join("ran").exists());
+            assert!(!dir.path().join("never").exists());
+        }
+    }
+
+    #[test]
+    fn keep_going_turns_a_failing_hook_into_a_failed_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let steps = [step("refused", "touch a", &[]), step("fine", "touch b", &[])];
+        let mut log = Log {
+            refuse: vec![0],
+            ..Log::default()
+        };
+        let outcomes = execute_all(dir.path(), &steps, 1, &mut log, &Silent).unwrap();
+        assert_eq!(
+            outcomes[0],
+            StepOutcome::Failed(StepFailure {
+                exit_code: None,
+                stderr_tail: Vec::new(),
+                message: "step 0 refused".into(),
+            })
+        );
+        assert!(matches!(outcomes[1], StepOutcome::Succeeded(_)));
+        assert!(!dir.path().join("a").exists());
+        assert!(dir.path().join("b").exists());
+    }
+
+    #[test]
+    fn stopping_mode_returns_the_first_failure_with_its_stderr() {
+        let dir = tempfile::tempdir().unwrap();
+        let steps = [
+            step("fails", "echo boom >&2; exit 4", &[]),
+            step("after", "touch after", &[0]),
+        ];
+        let mut log = Log::default();
+        // Two jobs: output is captured, so the error quotes it.
+        let err = execute(dir.path(), &steps, 2, &mut log, &Silent).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Unable to finish executing workflow: Execution of step 'fails' returned 4 exit status which is not in [0]\n\tboom"
+        );
+        assert!(!dir.path().join("after").exists());
+        let ok = [step("a", "true", &[]), step("b", "true", &[0])];
+        assert_eq!(
+            execute(dir.path(), &ok, 2, &mut Log::default(), &Silent)
+                .unwrap()
+                .len(),
+            2
+        );
+    }
 }
