@@ -229,6 +229,72 @@ pub fn store_file(repo: &gix::Repository, abs: &Path) -> Result<Pointer> {
     Ok(pointer)
 }
 
+/// What [`materialize_pointers`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Materialized {
+    /// Files whose pointer was replaced by the content (repository-relative).
+    pub replaced: Vec<String>,
+    /// Files left as pointers because their object is not in the LFS object store.
+    pub missing: Vec<String>,
+}
+
+/// Replaces the LFS pointers checked out in the work tree of `repo` — files whose `filter`
+/// attribute is `lfs` and whose content is a pointer — with their content from the LFS object
+/// store, as git-lfs's smudge filter would, but without fetching anything. A pointer whose
+/// object is not stored locally stays and is listed in [`Materialized::missing`]. File modes
+/// are kept. Meant for a fresh checkout made with the LFS filter turned off.
+pub fn materialize_pointers(repo: &gix::Repository) -> Result<Materialized> {
+    let mut out = Materialized::default();
+    let Some(root) = repo.workdir().map(Path::to_path_buf) else {
+        return Ok(out);
+    };
+    let index = index_or_empty(repo)?;
+    let objects = objects_dir(repo);
+    let mut filter = LfsFilter::from_attributes(repo, &index)?;
+    for entry in index.entries() {
+        // Pointers are small regular files; the stat data of a fresh checkout is exact.
+        if entry.mode != gix::index::entry::Mode::FILE
+            && entry.mode != gix::index::entry::Mode::FILE_EXECUTABLE
+        {
+            continue;
+        }
+        if entry.stat.size == 0 || u64::from(entry.stat.size) > MAX_POINTER_SIZE {
+            continue;
+        }
+        let rel = entry.path(&index).to_str_lossy().into_owned();
+        if !filter.applies(&rel)? {
+            continue;
+        }
+        let abs = root.join(&rel);
+        let Ok(bytes) = std::fs::read(&abs) else {
+            continue;
+        };
+        let Some(pointer) = Pointer::parse(&bytes) else {
+            continue;
+        };
+        let object = object_path(&objects, &pointer.oid);
+        match std::fs::metadata(&object) {
+            Ok(meta) if meta.len() == pointer.size => {}
+            _ => {
+                out.missing.push(rel);
+                continue;
+            }
+        }
+        crate::interrupt::check()?;
+        let mut source = std::fs::File::open(&object)
+            .io_context(|| format!("Cannot read the LFS object of {rel}"))?;
+        // Truncating the existing file keeps its permissions (an executable stays one).
+        let mut target = std::fs::File::options()
+            .write(true)
+            .truncate(true)
+            .open(&abs)
+            .io_context(|| format!("Cannot write {rel}"))?;
+        std::io::copy(&mut source, &mut target).io_context(|| format!("Cannot write {rel}"))?;
+        out.replaced.push(rel);
+    }
+    Ok(out)
+}
+
 /// Tells which paths git passes through the LFS clean filter: those whose `filter` attribute
 /// is `lfs`, when the filter driver is configured. Attributes are read from the work tree's
 /// `.gitattributes` files (as git does when adding files), so lines a transaction appended
@@ -245,6 +311,15 @@ impl<'repo> LfsFilter<'repo> {
         if !is_configured(repo) {
             return Ok(None);
         }
+        Self::from_attributes(repo, index).map(Some)
+    }
+
+    /// The filter of `repo` given its `index`, by the `filter` attributes alone, whether or
+    /// not the filter driver is configured (to tell which committed files are pointers).
+    pub fn from_attributes(
+        repo: &'repo gix::Repository,
+        index: &gix::index::State,
+    ) -> Result<Self> {
         let stack = repo
             .attributes_only(
                 index,
@@ -252,7 +327,7 @@ impl<'repo> LfsFilter<'repo> {
             )
             .map_err(|e| Error::git("cannot read .gitattributes", e))?;
         let outcome = stack.selected_attribute_matches(["filter"]);
-        Ok(Some(LfsFilter { stack, outcome }))
+        Ok(LfsFilter { stack, outcome })
     }
 
     /// Whether the file at repository-relative `rel` is stored in LFS.
