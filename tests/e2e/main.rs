@@ -19,4 +19,5 @@ mod project;
 mod run;
 mod template;
 mod update;
+mod verify;
 mod workflow_file;

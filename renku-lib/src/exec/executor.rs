@@ -648,7 +648,10 @@ mod tests {
     #[test]
     fn keep_going_turns_a_failing_hook_into_a_failed_step() {
         let dir = tempfile::tempdir().unwrap();
-        let steps = [step("refused", "touch a", &[]), step("fine", "touch b", &[])];
+        let steps = [
+            step("refused", "touch a", &[]),
+            step("fine", "touch b", &[]),
+        ];
         let mut log = Log {
             refuse: vec![0],
             ..Log::default()

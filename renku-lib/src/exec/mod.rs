@@ -1,5 +1,5 @@
-//! Staleness and re-execution: the activity graph, `status`, `update`/`rerun` planning and the
-//! local executor (DESIGN.md §5).
+//! Staleness and re-execution: the activity graph, `status`, `update`/`rerun` planning, the
+//! local executor and reproducibility checks (`rerun --check`) (DESIGN.md §5).
 
 pub mod current;
 pub mod execute;
@@ -9,3 +9,4 @@ pub mod iterate;
 pub mod revert;
 pub mod status;
 pub mod update;
+pub mod verify;

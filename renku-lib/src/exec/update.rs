@@ -148,11 +148,49 @@ pub fn rerun(
     opts: &RerunOptions,
     observer: &dyn ExecObserver,
 ) -> Result<ExecutionReport> {
-    if opts.paths.is_empty() {
+    let selection = select_rerun(project, &opts.paths, &opts.sources)?;
+    let git = project.git()?;
+    let mut report = run_selected(
+        ctx,
+        project,
+        &git,
+        &selection.graph,
+        &selection.order,
+        &selection.source_uses,
+        opts.dry_run,
+        opts.jobs,
+        opts.skip_metadata_update,
+        observer,
+    )?;
+    report.not_generated = selection.not_generated;
+    Ok(report)
+}
+
+/// The activities `renku rerun PATHS --from SOURCES` executes again.
+pub(crate) struct RerunSelection {
+    /// The relevant activities (removed plans included).
+    pub graph: ActivityGraph,
+    /// The selected nodes of `graph`, in execution order.
+    pub order: Vec<usize>,
+    /// For selected nodes that start a chain at a `--from` source: the sources they use.
+    pub source_uses: BTreeMap<usize, BTreeSet<String>>,
+    /// Paths no activity generated.
+    pub not_generated: Vec<String>,
+}
+
+/// Selects, for each of `paths`, the newest activity that generated it and everything
+/// upstream of it (with `sources`, only the chains that start at one of them), in execution
+/// order. The paths and sources must exist in the work tree.
+pub(crate) fn select_rerun(
+    project: &ProjectDir,
+    paths: &[String],
+    sources: &[String],
+) -> Result<RerunSelection> {
+    if paths.is_empty() {
         return Err(Error::Usage("Missing argument 'PATHS...'.".into()));
     }
-    check_paths_exist(project, &opts.paths, "PATHS...")?;
-    check_paths_exist(project, &opts.sources, "--from")?;
+    check_paths_exist(project, paths, "PATHS...")?;
+    check_paths_exist(project, sources, "--from")?;
     let store = project.store();
     let index = store.index()?;
     let graph = ActivityGraph::relevant(&index, PlanFilter::AllPlans);
@@ -160,23 +198,14 @@ pub fn rerun(
         selected,
         not_generated,
         source_uses,
-    } = graph.select_generating(&opts.paths, &opts.sources);
+    } = graph.select_generating(paths, sources);
     let order = graph.execution_order(&selected)?;
-    let git = project.git()?;
-    let mut report = run_selected(
-        ctx,
-        project,
-        &git,
-        &graph,
-        &order,
-        &source_uses,
-        opts.dry_run,
-        opts.jobs,
-        opts.skip_metadata_update,
-        observer,
-    )?;
-    report.not_generated = not_generated;
-    Ok(report)
+    Ok(RerunSelection {
+        graph,
+        order,
+        source_uses,
+        not_generated,
+    })
 }
 
 /// `plan` with the values `activity` ran with as its parameters' values.
@@ -227,10 +256,54 @@ fn run_selected(
     if order.is_empty() {
         return Ok(report);
     }
-    let root = project.root().to_path_buf();
+    let prepared = prepare_steps(project, graph, order, changed_inputs)?;
+    report.steps = prepared.planned;
+    let steps = prepared.steps;
+    // Inputs that no step generates must exist.
+    if let Some(input) = missing_inputs(project.root(), &steps).into_iter().next() {
+        return Err(Error::Usage(format!(
+            "Invalid input value: Input '{input}' does not exist!"
+        )));
+    }
+    if dry_run {
+        return Ok(report);
+    }
+
+    report.activities = execute_and_record(
+        ctx,
+        project,
+        git,
+        &steps,
+        jobs,
+        observer,
+        skip_metadata_update,
+    )?;
+    Ok(report)
+}
+
+/// The steps that execute the activities `order` (nodes of `graph`) again.
+pub(crate) struct PreparedSteps {
+    /// What each step is, for reports and the dry-run table.
+    pub planned: Vec<PlannedStep>,
+    /// The steps, dependencies set, each plan with the values its activity ran with.
+    pub steps: Vec<ExecStep>,
+    /// The activities executed again, one per step.
+    pub activities: Vec<Activity>,
+}
+
+/// Reads the activities `order` and their plans and makes one step of each;
+/// `changed_inputs` lists, per node, inputs that changed since it ran.
+pub(crate) fn prepare_steps(
+    project: &ProjectDir,
+    graph: &ActivityGraph,
+    order: &[usize],
+    changed_inputs: &BTreeMap<usize, BTreeSet<String>>,
+) -> Result<PreparedSteps> {
     let store = project.store();
     let index = store.index()?;
+    let mut planned: Vec<PlannedStep> = Vec::with_capacity(order.len());
     let mut steps: Vec<ExecStep> = Vec::with_capacity(order.len());
+    let mut activities: Vec<Activity> = Vec::with_capacity(order.len());
     let mut plans_by_id: BTreeMap<String, Plan> = BTreeMap::new();
     for &n in order {
         let node = &graph.nodes[n];
@@ -244,7 +317,7 @@ fn run_selected(
             }
         };
         let plan = plan_with_values(&plan, &activity);
-        report.steps.push(PlannedStep {
+        planned.push(PlannedStep {
             plan_name: plan.name.clone(),
             activity_id: activity.id.clone(),
             date_executed: activity.ended_at_time,
@@ -262,12 +335,12 @@ fn run_selected(
             plan,
             deps: Vec::new(),
         });
+        activities.push(activity);
     }
     set_step_dependencies(&mut steps);
     // What differs for each step: its modified inputs and what earlier steps generate.
     for (i, s) in steps.iter().enumerate() {
-        let mut changed: BTreeSet<String> =
-            report.steps[i].modified_inputs.iter().cloned().collect();
+        let mut changed: BTreeSet<String> = planned[i].modified_inputs.iter().cloned().collect();
         for input in s.inputs() {
             if steps[..i].iter().any(|e| {
                 e.outputs()
@@ -277,36 +350,30 @@ fn run_selected(
                 changed.insert(input);
             }
         }
-        report.steps[i].modified_inputs = changed.into_iter().collect();
+        planned[i].modified_inputs = changed.into_iter().collect();
     }
-    // Inputs that no step generates must exist.
-    let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
-    for s in &steps {
+    Ok(PreparedSteps {
+        planned,
+        steps,
+        activities,
+    })
+}
+
+/// Inputs of `steps` that no step generates and that do not exist below `root`.
+pub(crate) fn missing_inputs(root: &std::path::Path, steps: &[ExecStep]) -> Vec<String> {
+    let generated: Vec<String> = generated_paths(steps);
+    let mut missing = Vec::new();
+    for s in steps {
         for input in s.inputs() {
             let produced = generated
                 .iter()
                 .any(|g| within(&input, g) || within(g, &input));
-            if !produced && !root.join(&input).exists() {
-                return Err(Error::Usage(format!(
-                    "Invalid input value: Input '{input}' does not exist!"
-                )));
+            if !produced && !root.join(&input).exists() && !missing.contains(&input) {
+                missing.push(input);
             }
         }
     }
-    if dry_run {
-        return Ok(report);
-    }
-
-    report.activities = execute_and_record(
-        ctx,
-        project,
-        git,
-        &steps,
-        jobs,
-        observer,
-        skip_metadata_update,
-    )?;
-    Ok(report)
+    missing
 }
 
 /// Executes `steps` (dependencies set) and records one new activity per step, with the outputs

@@ -217,7 +217,7 @@ impl Drop for Cleanup {
 }
 
 /// Runs `git ARGS` in `root`; an error carries git's message.
-fn git_command(root: &Path, args: &[&str]) -> Result<()> {
+pub(crate) fn git_command(root: &Path, args: &[&str]) -> Result<()> {
     let out = Command::new("git")
         .args(args)
         .current_dir(root)
