@@ -48,6 +48,17 @@ pub fn info(message: &str) {
     eprintln!("Info: {message}");
 }
 
+/// Tells which files went to Git LFS, unless `renku.show_lfs_message` is `false`.
+pub fn lfs_message(tracked: &renku_lib::repo::lfs::Tracked) {
+    if tracked.patterns.is_empty() || !tracked.show_message {
+        return;
+    }
+    info(&format!(
+        "Adding these files to Git LFS:\n\t{}\nTo disable this message in the future, run:\n\trenku config set show_lfs_message false",
+        tracked.patterns.join("\n\t")
+    ));
+}
+
 /// Whether standard input is an interactive terminal.
 pub fn interactive() -> bool {
     std::io::stdin().is_terminal()

@@ -479,3 +479,296 @@ fn no_commit_workflow_run_leaves_gitattributes_alone() {
     assert_eq!(env.head(&root), head);
     assert!(!stderr(&out).contains("Git LFS"), "{}", stderr(&out));
 }
+
+/// A project with LFS, threshold 1kb, and two committed recorded steps:
+/// `make` (`sh size.sh n.txt out.bin`: as many random bytes as `n.txt` says) and `count`
+/// (`sh count.sh out.bin count.txt`: the byte count of `out.bin`). `n.txt` starts at 10, so
+/// `out.bin` is in git.
+fn sized_project(env: &TestEnv) -> PathBuf {
+    let root = project(env);
+    assert_success(&env.run_in(&root, &["config", "set", "lfs_threshold", "1kb"]));
+    std::fs::write(root.join("size.sh"), "./gen.sh \"$(cat \"$1\")\" \"$2\"\n").unwrap();
+    std::fs::write(
+        root.join("count.sh"),
+        "wc -c < \"$1\" | tr -d ' ' > \"$2\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("n.txt"), "10").unwrap();
+    env.git(&root, &["add", "size.sh", "count.sh", "n.txt"]);
+    env.git(&root, &["commit", "-qm", "scripts"]);
+    assert_success(&env.run_in(
+        &root,
+        &["run", "--name", "make", "sh", "size.sh", "n.txt", "out.bin"],
+    ));
+    assert_success(&env.run_in(
+        &root,
+        &[
+            "run",
+            "--name",
+            "count",
+            "sh",
+            "count.sh",
+            "out.bin",
+            "count.txt",
+        ],
+    ));
+    assert_in_git(env, &root, "out.bin");
+    root
+}
+
+/// The checksum the newest activity recorded for `path` in `field` (usages/generations).
+fn newest_checksum(root: &Path, field: &str, path: &str) -> String {
+    let mut best: Option<(String, String)> = None;
+    for f in record_files(root, "activity") {
+        let record = read_json(&f);
+        let data = &record["data"];
+        let ended = data["ended_at_time"].as_str().unwrap().to_string();
+        for e in data[field].as_array().unwrap() {
+            if e["entity"]["path"] == path && best.as_ref().is_none_or(|(t, _)| ended > *t) {
+                best = Some((
+                    ended.clone(),
+                    e["entity"]["checksum"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    best.unwrap().1
+}
+
+#[test]
+fn update_rerun_and_workflow_execute_put_large_new_outputs_into_lfs() {
+    if !lfs_available() {
+        return;
+    }
+    let env = TestEnv::new();
+    let root = sized_project(&env);
+    std::fs::write(root.join("n.txt"), "5000").unwrap();
+    env.git(&root, &["commit", "-qam", "bigger"]);
+
+    let out = env.run_in(&root, &["update", "--all"]);
+    assert_success(&out);
+    assert_in_lfs(&env, &root, "out.bin");
+    assert_in_git(&env, &root, "count.txt");
+    assert_eq!(
+        std::fs::read_to_string(root.join("count.txt")).unwrap(),
+        "5000\n"
+    );
+    assert_contains(&attributes(&root), &format!("\nout.bin {LFS_LINE}\n"));
+    assert_contains(
+        &stderr(&out),
+        "Info: Adding these files to Git LFS:\n\tout.bin\nTo disable this message",
+    );
+    // .gitattributes is committed with the outputs, in the update's one commit.
+    let changed = env.changed_files(&root, "HEAD");
+    assert!(
+        changed.contains(&".gitattributes".to_string()),
+        "{changed:?}"
+    );
+    assert!(changed.contains(&"out.bin".to_string()), "{changed:?}");
+    assert_eq!(env.status(&root), "");
+    // The new generation and the downstream usage are the pointer's blob id, so status is
+    // clean.
+    let pointer = env.git(&root, &["rev-parse", "HEAD:out.bin"]);
+    assert_eq!(
+        newest_checksum(&root, "generations", "out.bin"),
+        pointer.trim()
+    );
+    assert_eq!(newest_checksum(&root, "usages", "out.bin"), pointer.trim());
+    let out = env.run_in(&root, &["status"]);
+    assert_code(&out, 0);
+    assert_eq!(stdout(&out), "Everything is up-to-date.\n");
+    // Stock git-lfs agrees.
+    assert_eq!(
+        env.git(&root, &["lfs", "ls-files", "--name-only"]).trim(),
+        "out.bin"
+    );
+    assert_contains(&env.git(&root, &["lfs", "fsck"]), "OK");
+
+    // rerun: new random content, already tracked (no new pattern, no message).
+    let attrs = attributes(&root);
+    let out = env.run_in(&root, &["rerun", "count.txt"]);
+    assert_success(&out);
+    assert!(
+        !stderr(&out).contains("Adding these files"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(attributes(&root), attrs);
+    assert_in_lfs(&env, &root, "out.bin");
+    assert_ne!(env.git(&root, &["rev-parse", "HEAD:out.bin"]), pointer);
+    assert_eq!(env.status(&root), "");
+    assert_code(&env.run_in(&root, &["status"]), 0);
+
+    // workflow execute with a new, large output path.
+    let out = env.run_in(
+        &root,
+        &[
+            "workflow",
+            "execute",
+            "--set",
+            "output-3=data/other.bin",
+            "make",
+        ],
+    );
+    assert_success(&out);
+    assert_contains(
+        &stderr(&out),
+        "Adding these files to Git LFS:\n\tdata/other.bin\n",
+    );
+    assert_in_lfs(&env, &root, "data/other.bin");
+    assert!(
+        env.changed_files(&root, "HEAD")
+            .contains(&".gitattributes".to_string())
+    );
+    assert_eq!(
+        newest_checksum(&root, "generations", "data/other.bin"),
+        env.git(&root, &["rev-parse", "HEAD:data/other.bin"]).trim()
+    );
+    assert_eq!(env.status(&root), "");
+    assert_code(&env.run_in(&root, &["status"]), 0);
+    assert_contains(&env.git(&root, &["lfs", "fsck"]), "OK");
+}
+
+#[test]
+fn failed_or_unrecorded_updates_leave_gitattributes_alone_and_s_keeps_git() {
+    if !lfs_available() {
+        return;
+    }
+    let env = TestEnv::new();
+    let root = sized_project(&env);
+    // A third step that fails on large inputs.
+    std::fs::write(
+        root.join("small-only.sh"),
+        "test \"$(wc -c < \"$1\")\" -lt 1000 || { echo 'too large' >&2; exit 3; }\ncp \"$1\" \"$2\"\n",
+    )
+    .unwrap();
+    env.git(&root, &["add", "small-only.sh"]);
+    env.git(&root, &["commit", "-qm", "checker"]);
+    assert_success(&env.run_in(
+        &root,
+        &[
+            "run",
+            "--name",
+            "copy",
+            "sh",
+            "small-only.sh",
+            "out.bin",
+            "copy.bin",
+        ],
+    ));
+    std::fs::write(root.join("n.txt"), "5000").unwrap();
+    env.git(&root, &["commit", "-qam", "bigger"]);
+    let before = snapshot(&env, &root);
+
+    // `make` succeeds with a large output, `copy` fails: nothing stays.
+    let out = env.run_in(&root, &["update", "--all", "-j", "1"]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "'copy' returned 3");
+    assert!(
+        !stderr(&out).contains("Adding these files"),
+        "{}",
+        stderr(&out)
+    );
+    assert_unchanged(&env, &root, &before, "failed update");
+
+    // --skip-metadata-update: the outputs are regenerated, .gitattributes is not touched.
+    let attrs = attributes(&root);
+    let out = env.run_in(&root, &["update", "--skip-metadata-update", "out.bin"]);
+    assert_success(&out);
+    assert_eq!(std::fs::metadata(root.join("out.bin")).unwrap().len(), 5000);
+    assert_eq!(attributes(&root), attrs);
+    assert_eq!(env.head(&root), before.0.trim());
+
+    // -S: large outputs stay in git.
+    env.git(&root, &["checkout", "--", "."]);
+    let out = env.run_in(&root, &["-S", "update", "out.bin", "count.txt"]);
+    assert_success(&out);
+    assert_in_git(&env, &root, "out.bin");
+    assert_eq!(attributes(&root), attrs);
+    assert_eq!(env.status(&root), "");
+}
+
+#[test]
+fn rerun_check_materialises_lfs_inputs_and_compares_pointers() {
+    if !lfs_available() {
+        return;
+    }
+    let env = TestEnv::new();
+    let root = project(&env);
+    assert_success(&env.run_in(&root, &["config", "set", "lfs_threshold", "1kb"]));
+    std::fs::write(
+        root.join("det.sh"),
+        "yes 'the same line' | head -c \"$1\" > \"$2\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("count.sh"),
+        "wc -c < \"$1\" | tr -d ' ' > \"$2\"\n",
+    )
+    .unwrap();
+    env.git(&root, &["add", "det.sh", "count.sh"]);
+    env.git(&root, &["commit", "-qm", "scripts"]);
+    assert_success(&env.run_in(
+        &root,
+        &["run", "--name", "make", "sh", "det.sh", "5000", "big.bin"],
+    ));
+    assert_success(&env.run_in(
+        &root,
+        &[
+            "run",
+            "--name",
+            "count",
+            "sh",
+            "count.sh",
+            "big.bin",
+            "count.txt",
+        ],
+    ));
+    assert_in_lfs(&env, &root, "big.bin");
+    let before = snapshot(&env, &root);
+    let pointer = env.git(&root, &["rev-parse", "HEAD:big.bin"]);
+
+    let check = |args: &[&str]| -> (i32, serde_json::Value) {
+        let mut all = vec!["rerun", "--check", "--format", "json"];
+        all.extend_from_slice(args);
+        let out = env.run_in(&root, &all);
+        (code(&out), serde_json::from_slice(&out.stdout).unwrap())
+    };
+    // The LFS output is regenerated and compared as the pointer git would commit.
+    let (code, report) = check(&["count.txt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["steps"][0]["outputs"][0]["path"], "big.bin");
+    assert_eq!(report["steps"][0]["outputs"][0]["recorded"], pointer.trim());
+    assert_eq!(
+        report["steps"][0]["outputs"][0]["regenerated"],
+        pointer.trim()
+    );
+    // Only `count`: its LFS input is the real content, not the pointer (or it would count
+    // the pointer's bytes and drift).
+    let (code, report) = check(&["--from", "big.bin", "count.txt"]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["steps"].as_array().unwrap().len(), 1);
+    assert_eq!(report["steps"][0]["changed_inputs"], serde_json::json!([]));
+    assert_unchanged(&env, &root, &before, "rerun --check with LFS");
+
+    // Without the LFS object the step cannot run; the check says so.
+    let content = std::fs::read(root.join("big.bin")).unwrap();
+    let oid = sha256_hex(&content);
+    let object = root
+        .join(".git/lfs/objects")
+        .join(&oid[..2])
+        .join(&oid[2..4])
+        .join(&oid);
+    std::fs::remove_file(&object).unwrap();
+    let (code, report) = check(&["--from", "big.bin", "count.txt"]);
+    assert_eq!(code, 1);
+    let failure = &report["steps"][0]["failure"];
+    assert_eq!(report["steps"][0]["status"], "failed");
+    let message = failure["message"].as_str().unwrap();
+    assert!(
+        message.contains("'big.bin'") && message.contains("Git LFS"),
+        "{message}"
+    );
+    assert_eq!(report["steps"][0]["outputs"][0]["status"], "not_run");
+    assert_unchanged(&env, &root, &before, "rerun --check without the LFS object");
+}

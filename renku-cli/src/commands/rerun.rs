@@ -97,6 +97,7 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
         &StepPrinter,
     )?;
     warn_not_generated(&project, &report.not_generated);
+    ui::lfs_message(&report.lfs);
     if report.steps.is_empty() {
         return Ok(1);
     }

@@ -129,7 +129,7 @@ pub fn run(env: &Env, args: RunArgs) -> Result<u8> {
         eprint!("{}", renku_lib::workflow::describe::plan_text(&report.plan));
     }
     if !stderr_redirected {
-        lfs_message(&report.lfs);
+        ui::lfs_message(&report.lfs);
     }
     if !report.committed_inputs.is_empty() && !stderr_redirected {
         ui::info(&format!(
@@ -187,7 +187,7 @@ fn run_workflow_file(
     for w in &report.warnings {
         ui::warning(w);
     }
-    lfs_message(&report.lfs);
+    ui::lfs_message(&report.lfs);
     if args.dry_run {
         for w in &report.unused_items {
             crate::outln!("Warning: {w}");
@@ -201,15 +201,4 @@ fn run_workflow_file(
         }
     }
     Ok(0)
-}
-
-/// Tells which files went to Git LFS, unless `renku.show_lfs_message` is `false`.
-fn lfs_message(tracked: &renku_lib::repo::lfs::Tracked) {
-    if tracked.patterns.is_empty() || !tracked.show_message {
-        return;
-    }
-    ui::info(&format!(
-        "Adding these files to Git LFS:\n\t{}\nTo disable this message in the future, run:\n\trenku config set show_lfs_message false",
-        tracked.patterns.join("\n\t")
-    ));
 }

@@ -152,6 +152,7 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         },
         &StepPrinter,
     )?;
+    ui::lfs_message(&report.lfs);
     if report.steps.is_empty() {
         return Ok(1);
     }

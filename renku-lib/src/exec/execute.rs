@@ -39,6 +39,8 @@ pub struct ExecuteReport {
     pub unresolved: Vec<String>,
     /// The activities recorded.
     pub activities: Vec<Activity>,
+    /// Outputs put into Git LFS (the patterns added to `.gitattributes`).
+    pub lfs: crate::repo::lfs::Tracked,
 }
 
 /// Flattens nested value mappings into dotted names (`train.lr`).
@@ -192,7 +194,7 @@ impl PreparedExecution {
         observer: &dyn ExecObserver,
     ) -> Result<ExecuteReport> {
         let git = project.git()?;
-        let activities = execute_and_record(
+        let recorded = execute_and_record(
             ctx,
             project,
             &git,
@@ -204,7 +206,8 @@ impl PreparedExecution {
         Ok(ExecuteReport {
             plans: self.plans,
             unresolved: self.unresolved,
-            activities,
+            activities: recorded.activities,
+            lfs: recorded.lfs,
         })
     }
 }

@@ -15,7 +15,9 @@ use crate::context::CommandContext;
 use crate::model::{Activity, Entity, ParameterKind, Person, Plan};
 use crate::repo::ProjectDir;
 use crate::repo::git::Git;
+use crate::repo::lfs::{LfsTracker, Tracked};
 use crate::repo::status::FileState;
+use crate::repo::transaction::Transaction;
 use crate::store::{Kind, Record};
 use crate::workflow::query;
 use crate::{Error, Result};
@@ -76,6 +78,8 @@ pub struct ExecutionReport {
     pub activities: Vec<Activity>,
     /// Paths that `rerun` was asked for but no activity generated.
     pub not_generated: Vec<String>,
+    /// Outputs put into Git LFS (the patterns added to `.gitattributes`).
+    pub lfs: Tracked,
 }
 
 fn ignore_deleted_configured(project: &ProjectDir) -> bool {
@@ -269,7 +273,7 @@ fn run_selected(
         return Ok(report);
     }
 
-    report.activities = execute_and_record(
+    let recorded = execute_and_record(
         ctx,
         project,
         git,
@@ -278,6 +282,8 @@ fn run_selected(
         observer,
         skip_metadata_update,
     )?;
+    report.activities = recorded.activities;
+    report.lfs = recorded.lfs;
     Ok(report)
 }
 
@@ -376,10 +382,24 @@ pub(crate) fn missing_inputs(root: &std::path::Path, steps: &[ExecStep]) -> Vec<
     missing
 }
 
+/// What [`execute_and_record`] recorded.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// One new activity per step (none with `skip_metadata_update`).
+    pub activities: Vec<Activity>,
+    /// Outputs put into Git LFS (the patterns added to `.gitattributes`).
+    pub lfs: Tracked,
+}
+
 /// Executes `steps` (dependencies set) and records one new activity per step, with the outputs
 /// and the inputs git did not have yet, in one commit. All outputs are backed up first, so a
 /// failure restores them. With `skip_metadata_update`, the outputs stay as the steps left them
 /// and nothing is recorded or committed.
+///
+/// Large new outputs go to Git LFS as with `renku run` ([`LfsTracker`]): as soon as a step
+/// finished, the patterns its outputs need are appended to `.gitattributes` (committed with
+/// the rest), so the checksums recorded for them — and for later steps' usages of them — are
+/// those of the pointers git commits.
 pub fn execute_and_record(
     ctx: &CommandContext,
     project: &ProjectDir,
@@ -388,10 +408,17 @@ pub fn execute_and_record(
     jobs: usize,
     observer: &dyn ExecObserver,
     skip_metadata_update: bool,
-) -> Result<Vec<Activity>> {
+) -> Result<Recorded> {
     let root = project.root().to_path_buf();
     let store = project.store();
     let mut activities = Vec::with_capacity(steps.len());
+    // Built first: an unusable `lfs_threshold` fails before anything runs. Nothing is
+    // committed without metadata, so then nothing goes to LFS either.
+    let lfs = if skip_metadata_update {
+        None
+    } else {
+        Some(LfsTracker::new(&root, git.repo(), ctx.external_storage)?)
+    };
     let mut tx = ctx.begin_transaction(&root)?;
     let before = crate::repo::status::fingerprint(git)?;
     // Every output is backed up before anything runs: a failure puts them all back.
@@ -415,18 +442,24 @@ pub fn execute_and_record(
         git,
         root: &root,
         steps,
+        tx: &mut tx,
+        lfs: lfs.as_ref(),
+        tracked: Tracked::default(),
         used: vec![Vec::new(); steps.len()],
         generated: vec![Vec::new(); steps.len()],
     };
     let timings = execute(&root, steps, jobs, &mut hooks, observer)?;
+    let RecordingHooks {
+        used,
+        generated,
+        tracked,
+        ..
+    } = hooks;
     crate::interrupt::check()?;
     if skip_metadata_update {
         tx.keep_files_and_end()?;
-        return Ok(Vec::new());
+        return Ok(Recorded::default());
     }
-    let RecordingHooks {
-        used, generated, ..
-    } = hooks;
 
     // Stage the outputs (files inside output directories included, removed ones too) and the
     // inputs whose content git does not have yet.
@@ -493,7 +526,10 @@ pub fn execute_and_record(
         store.put(&mut tx, &record)?;
     }
     tx.commit(&ctx.argv)?;
-    Ok(activities)
+    Ok(Recorded {
+        activities,
+        lfs: tracked,
+    })
 }
 
 fn generated_paths(steps: &[ExecStep]) -> Vec<String> {
@@ -520,11 +556,15 @@ fn walk_files(root: &std::path::Path, rel: &str) -> BTreeSet<String> {
     out
 }
 
-/// Hashes each step's inputs before it runs and its outputs after it ran.
+/// Hashes each step's inputs before it runs and its outputs after it ran, tracking large
+/// outputs in Git LFS first.
 struct RecordingHooks<'a> {
     git: &'a Git,
     root: &'a std::path::Path,
     steps: &'a [ExecStep],
+    tx: &'a mut Transaction,
+    lfs: Option<&'a LfsTracker>,
+    tracked: Tracked,
     used: Vec<Vec<Entity>>,
     generated: Vec<Vec<Entity>>,
 }
@@ -555,6 +595,16 @@ impl StepHooks for RecordingHooks<'_> {
     }
 
     fn after(&mut self, i: usize) -> Result<()> {
+        if let Some(lfs) = self.lfs {
+            let outputs: Vec<String> = self.steps[i]
+                .outputs()
+                .into_iter()
+                .filter(|o| self.root.join(o).exists())
+                .collect();
+            let tracked = lfs.track(self.tx, self.git.repo(), &outputs)?;
+            self.tracked.show_message = tracked.show_message;
+            self.tracked.patterns.extend(tracked.patterns);
+        }
         let mut generated: Vec<Entity> = Vec::new();
         for output in self.steps[i].outputs() {
             if generated.iter().any(|e| e.path == output) {

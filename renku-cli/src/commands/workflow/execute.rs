@@ -65,6 +65,7 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
             prepared.unresolved.join(",")
         ));
     }
-    prepared.run(&env.ctx, &project, &StepPrinter)?;
+    let report = prepared.run(&env.ctx, &project, &StepPrinter)?;
+    ui::lfs_message(&report.lfs);
     Ok(0)
 }

@@ -89,8 +89,9 @@ pub fn run(env: &Env, args: IterateArgs) -> Result<u8> {
     if args.dry_run {
         return Ok(0);
     }
-    iterations
+    let report = iterations
         .prepare(&project)?
         .run(&env.ctx, &project, &StepPrinter)?;
+    ui::lfs_message(&report.lfs);
     Ok(0)
 }
