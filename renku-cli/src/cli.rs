@@ -71,6 +71,11 @@ pub enum Command {
     /// Bring outdated outputs up to date.
     Update(commands::update::UpdateArgs),
     /// Generate outputs again by re-executing what produced them.
+    ///
+    /// With `--check`, the runs are re-executed in a temporary copy of the project at HEAD
+    /// instead, and the report tells which outputs came out as recorded, which drifted, which
+    /// were not generated and which steps failed; nothing in the project changes. Exits 0
+    /// when everything was reproduced, 1 otherwise.
     Rerun(commands::rerun::RerunArgs),
     /// Work with the project's plans.
     #[command(subcommand)]

@@ -115,7 +115,7 @@ fn a_deterministic_chain_is_reproducible_and_the_project_is_left_alone() {
         &text,
         "Reproducible outputs(2):\n\n\tmid.txt\n\tout.txt\n\n",
     );
-    assert_contains(&text, "All 2 outputs of 2 steps were reproduced at commit ");
+    assert_contains(&text, "Everything was reproduced at commit ");
     assert!(!text.contains("Drifted"), "{text}");
     // Progress goes to stderr, so that stdout holds the report alone.
     assert_contains(
@@ -196,7 +196,10 @@ fn a_non_deterministic_step_drifts_and_so_does_what_uses_it() {
         &text,
         "(its inputs differ from the recorded run: stamp.txt)\n",
     );
-    assert_contains(&text, "0 of 2 outputs were reproduced at commit ");
+    assert_contains(
+        &text,
+        "0 of 2 outputs of 2 steps were reproduced at commit ",
+    );
     assert!(!text.contains("Reproducible outputs"), "{text}");
 
     let (code, report) = check_json(&env, &root, &["copy.txt"]);
@@ -290,7 +293,7 @@ fn failing_steps_are_reported_and_the_rest_still_runs() {
             &text,
             "Outputs not generated(1):\n  (the step succeeded without writing them)\n\n\tmaybe.txt: step 'optional'\n\n",
         );
-        assert_contains(&text, "1 of 4 outputs were reproduced");
+        assert_contains(&text, "1 of 4 outputs of 4 steps were reproduced");
         assert_unchanged(&env, &root, &before, "check with a failing step");
     }
 
@@ -405,4 +408,5 @@ fn check_options_and_paths_are_validated() {
     let help = stdout(&env.run_in(&root, &["rerun", "--help"]));
     assert_contains(&help, "--check");
     assert_contains(&help, "temporary copy of the project");
+    assert_contains(&help, "Exits 0 when everything was reproduced");
 }

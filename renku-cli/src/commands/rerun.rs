@@ -244,16 +244,27 @@ fn check_text(project: &ProjectDir, report: &CheckReport) -> String {
         out.push('\n');
     }
     let total: usize = report.steps.iter().map(|s| s.outputs.len()).sum();
+    let steps = count(report.steps.len(), "step");
     if report.reproduced() {
         out.push_str(&format!(
-            "All {total} outputs of {} steps were reproduced at commit {commit}.\n",
-            report.steps.len()
+            "Everything was reproduced at commit {commit}: {} of {steps}.\n",
+            count(total, "output")
         ));
     } else {
         out.push_str(&format!(
-            "{} of {total} outputs were reproduced at commit {commit}.\n",
-            reproducible.len()
+            "{} of {} of {steps} were reproduced at commit {commit}.\n",
+            reproducible.len(),
+            count(total, "output")
         ));
     }
     out
+}
+
+/// `1 step`, `2 steps`.
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
