@@ -51,7 +51,6 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Initialize a renku project.
     Init(commands::init::InitArgs),
     /// Show and change configuration.
     #[command(subcommand)]
@@ -62,30 +61,16 @@ pub enum Command {
     /// List, show, set and update project templates.
     #[command(subcommand)]
     Template(commands::template::TemplateCommand),
-    /// Run a command and record it as a plan and an activity.
     Run(commands::run::RunArgs),
-    /// Show the history of recorded work.
     Log(commands::log::LogArgs),
-    /// Show which outputs are out of date.
     Status(commands::status::StatusArgs),
-    /// Bring outdated outputs up to date.
     Update(commands::update::UpdateArgs),
-    /// Generate outputs again by re-executing what produced them.
-    ///
-    /// With `--check`, the runs are re-executed in a temporary copy of the project at HEAD
-    /// instead, and the report tells which outputs came out as recorded, which drifted, which
-    /// were not generated and which steps failed; nothing in the project changes. Exits 0
-    /// when everything was reproduced, 1 otherwise.
     Rerun(commands::rerun::RerunArgs),
     /// Work with the project's plans.
     #[command(subcommand)]
     Workflow(commands::workflow::WorkflowCommand),
-    /// Roll the project back to the state after an earlier renku command.
     Rollback(commands::rollback::RollbackArgs),
-    /// Remove the metadata cache and scratch files (they are rebuilt when needed).
     Gc(commands::gc::GcArgs),
-    /// Check the project's metadata store and cache for problems.
     Doctor(commands::doctor::DoctorArgs),
-    /// Print a shell completion script.
     Completion(commands::completion::CompletionArgs),
 }

@@ -342,3 +342,34 @@ fn closed_stdout_does_not_panic() {
         assert_ne!(code, 101, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn command_help_shows_the_whole_description() {
+    let env = TestEnv::new();
+    let cases = [
+        (
+            vec!["rerun", "--help"],
+            "With `--check`, the same runs are re-executed",
+        ),
+        (
+            vec!["workflow", "compose", "--help"],
+            "References name parameters of the steps",
+        ),
+        (
+            vec!["workflow", "iterate", "--help"],
+            "lists whose names carry the same tag",
+        ),
+        (
+            vec!["run", "--help"],
+            "Inputs are detected from the arguments",
+        ),
+    ];
+    for (args, text) in cases {
+        let out = env.run(&args);
+        assert_success(&out);
+        assert_contains(&stdout(&out), text);
+    }
+    // The command list keeps to one short line per command.
+    let out = stdout(&env.run(&["--help"]));
+    assert_contains(&out, "  init        Initialize a renku project\n");
+}

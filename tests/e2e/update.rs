@@ -774,3 +774,35 @@ fn latest_activity_for(root: &Path, path: &str) -> String {
     }
     best.unwrap().1
 }
+
+#[test]
+fn update_runs_a_project_script_recorded_by_its_path() {
+    let env = TestEnv::new();
+    let root = project(
+        &env,
+        &[
+            ("script.sh", "#!/bin/sh\ncat in.txt > out.txt\n"),
+            ("in.txt", "one\n"),
+        ],
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            root.join("script.sh"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        env.git(&root, &["add", "script.sh"]);
+        env.git(&root, &["commit", "-qm", "executable"]);
+    }
+    ok(
+        &env,
+        &root,
+        &["run", "--name", "scr", "--input", "in.txt", "./script.sh"],
+    );
+    assert_eq!(read(&root, "out.txt"), "one\n");
+    std::fs::write(root.join("in.txt"), "two\n").unwrap();
+    ok(&env, &root, &["update", "--all"]);
+    assert_eq!(read(&root, "out.txt"), "two\n");
+}

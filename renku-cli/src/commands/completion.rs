@@ -4,7 +4,9 @@ use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 use renku_lib::Result;
 
-/// Print a shell completion script, e.g. `renku completion bash > ~/.local/share/bash-completion/completions/renku`.
+/// Print a shell completion script.
+///
+/// For example `renku completion bash > ~/.local/share/bash-completion/completions/renku`.
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
     /// The shell to complete for.

@@ -6,8 +6,10 @@ use renku_lib::Result;
 use super::Env;
 use crate::ui;
 
-/// Check the project's metadata for problems: damaged or half-written objects, metadata that
-/// is not committed, broken version chains, a stale cache, interrupted transactions.
+/// Check the project's metadata for problems.
+///
+/// Looks for damaged or half-written objects, metadata that is not committed, broken version
+/// chains, a stale cache and interrupted transactions.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Repair what can be repaired: roll back an interrupted transaction, rebuild the cache.

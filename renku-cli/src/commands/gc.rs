@@ -5,8 +5,10 @@ use renku_lib::Result;
 
 use super::Env;
 
-/// Remove the derived metadata cache (`.renku/cache`) and scratch files (`.renku/tmp`).
-/// Nothing committed is touched; the cache is rebuilt when next needed.
+/// Remove the metadata cache and scratch files.
+///
+/// Removes the derived cache (`.renku/cache`) and scratch files (`.renku/tmp`). Nothing
+/// committed is touched; the cache is rebuilt when next needed.
 #[derive(Debug, Args)]
 pub struct GcArgs {}
 

@@ -10,9 +10,10 @@ use renku_lib::{Error, Result};
 use super::Env;
 use crate::ui;
 
-/// Initialize a renku project in PATH (default: the current directory): a git repository
-/// (created if needed) with Git LFS set up, the project's metadata and the files of a
-/// template, all in one commit.
+/// Initialize a renku project.
+///
+/// Creates, in PATH (default: the current directory), a git repository (if needed) with Git
+/// LFS set up, the project's metadata and the files of a template, all in one commit.
 ///
 /// Without -t the bundled `python-minimal` template is used. Existing files are only
 /// overwritten after confirmation (or with --force); README files are never overwritten and

@@ -7,8 +7,9 @@ use renku_lib::{Error, Result};
 use super::Env;
 use crate::ui;
 
-/// Roll the project back to the state after an earlier renku command: pick a checkpoint,
-/// review what would change, confirm. Needs a clean work tree.
+/// Roll the project back to the state after an earlier renku command.
+///
+/// Pick a checkpoint, review what would change, confirm. Needs a clean work tree.
 #[derive(Debug, Args)]
 pub struct RollbackArgs {}
 

@@ -7,8 +7,10 @@ use renku_lib::workflow::run::{RunOptions, detect_streams, run as run_command};
 use super::Env;
 use crate::ui;
 
-/// Run a command and record it: a plan (what the command does, with its inputs, outputs and
-/// parameters) and an activity (this execution), committed together with the outputs.
+/// Run a command and record it as a plan and an activity.
+///
+/// The plan says what the command does, with its inputs, outputs and parameters; the activity
+/// is this execution. Both are committed together with the outputs.
 ///
 /// Inputs are detected from the arguments (existing files and directories inside the
 /// project), outputs from the files the command creates or changes, and `< in`, `> out`,

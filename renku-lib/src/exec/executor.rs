@@ -483,7 +483,19 @@ fn spawn(root: &Path, step: &ExecStep, capture: bool) -> Result<std::process::Ch
             step.name()
         )));
     };
-    let mut cmd = Command::new(program);
+    // A script of the project recorded by its path (`./script.sh` is recorded as the input
+    // `script.sh`) runs from the project, not from PATH.
+    let is_project_script = !program.contains('/')
+        && step
+            .plan
+            .of_kind(crate::model::ParameterKind::Input)
+            .any(|p| p.value_text() == *program)
+        && root.join(program).is_file();
+    let mut cmd = if is_project_script {
+        Command::new(root.join(program))
+    } else {
+        Command::new(program)
+    };
     cmd.args(args).current_dir(root);
     for p in &step.plan.parameters {
         cmd.env(format!("RENKU_ENV_{}", p.name), p.value_text());

@@ -13,11 +13,8 @@ use super::Env;
 /// `~/.renku/renku.ini`, built-in defaults).
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
-    /// Show the configuration, or the value of one key.
     Show(show::ShowArgs),
-    /// Set a configuration value.
     Set(set::SetArgs),
-    /// Remove a configuration value (or a whole section with `section.*`).
     Remove(remove::RemoveArgs),
 }
 

@@ -5,8 +5,9 @@ use renku_lib::Result;
 
 use crate::commands::Env;
 
-/// Remove KEY from the project configuration (committed) or, with --global, from the
-/// user's global configuration. `section.*` removes a whole section.
+/// Remove KEY from the project configuration (committed) or, with --global, from the user's global configuration.
+///
+/// `section.*` removes a whole section.
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// Key (`section.key`, or `section.*`).

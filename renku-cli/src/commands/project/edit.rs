@@ -8,7 +8,9 @@ use renku_lib::project::edit::{ProjectEdit, UnsetField, edit};
 
 use crate::commands::Env;
 
-/// Edit the project's metadata. Each edit writes a new version of the metadata and commits it.
+/// Edit the project's metadata.
+///
+/// Each edit writes a new version of the metadata and commits it.
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// New description.

@@ -11,9 +11,7 @@ use super::Env;
 /// Show and edit the project's metadata.
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
-    /// Show the project's metadata.
     Show(show::ShowArgs),
-    /// Edit the project's metadata (a new version, committed).
     Edit(edit::EditArgs),
 }
 

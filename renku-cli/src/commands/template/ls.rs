@@ -5,8 +5,9 @@ use renku_lib::Result;
 
 use crate::commands::Env;
 
-/// List the templates of a template source (default: the bundled templates). With the global
-/// `-v/--verbose`, descriptions and parameters are shown too.
+/// List the templates of a template source (default: the bundled templates).
+///
+/// With the global `-v/--verbose`, descriptions and parameters are shown too.
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Template repository: git URL or local path.

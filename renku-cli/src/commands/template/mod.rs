@@ -15,15 +15,10 @@ use super::Env;
 /// Work with project templates.
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
-    /// List the templates of a template source.
     Ls(ls::LsArgs),
-    /// Show details of a template.
     Show(show::ShowArgs),
-    /// Set the template of the current project.
     Set(set::SetArgs),
-    /// Update the project's files from a newer version of its template.
     Update(update::UpdateArgs),
-    /// Check a template repository for problems.
     Validate(validate::ValidateArgs),
 }
 

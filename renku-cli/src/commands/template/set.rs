@@ -7,6 +7,7 @@ use renku_lib::template::ops::{TemplateChange, set};
 use crate::commands::Env;
 
 /// Set the template of the current project: render it into the project and record it.
+///
 /// A project that already has a template needs --force.
 #[derive(Debug, Args)]
 pub struct SetArgs {

@@ -5,8 +5,9 @@ use renku_lib::{Error, Result};
 
 use crate::commands::Env;
 
-/// Show details of a template. Without TEMPLATE_ID, inside a project, shows the project's
-/// template.
+/// Show details of a template.
+///
+/// Without TEMPLATE_ID, inside a project, shows the project's template.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Template id.

@@ -6,8 +6,9 @@ use renku_lib::template::ops::{TemplateChange, update};
 
 use crate::commands::Env;
 
-/// Update the project's files from the newest version of its template. Files you changed
-/// are kept unless the template changed them too and --force is given.
+/// Update the project's files from the newest version of its template.
+///
+/// Files you changed are kept unless the template changed them too and --force is given.
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Overwrite files changed both locally and in the template.

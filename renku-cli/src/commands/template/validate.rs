@@ -5,8 +5,9 @@ use renku_lib::Result;
 
 use crate::commands::Env;
 
-/// Check a template repository: its manifest, that every template folder exists and that
-/// every template renders. Exits 1 when problems are found.
+/// Check a template repository: its manifest, that every template folder exists and that every template renders.
+///
+/// Exits 1 when problems are found.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// Template repository: git URL or local path (default: the bundled templates).

@@ -8,8 +8,10 @@ use renku_lib::workflow::manage::{PlanEdit, edit_plan};
 
 use crate::commands::Env;
 
-/// Edit a plan: each edit records a new version derived from the current one (committed) and
-/// prints it. Without options, prints the plan.
+/// Edit a plan (a new version derived from the current one).
+///
+/// Each edit records a new version derived from the current one (committed) and prints it.
+/// Without options, prints the plan.
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// Plan name or id.

@@ -19,23 +19,14 @@ use super::Env;
 /// Work with the project's plans.
 #[derive(Debug, Subcommand)]
 pub enum WorkflowCommand {
-    /// List the newest version of every plan that is not removed.
     Ls(ls::LsArgs),
-    /// Show a plan by name or id.
     Show(show::ShowArgs),
-    /// Create a composite plan from existing plans.
     Compose(compose::ComposeArgs),
-    /// Execute a plan with new values and record the execution.
     Execute(execute::ExecuteArgs),
-    /// Execute a plan once for every combination of values (a grid search).
     Iterate(iterate::IterateArgs),
-    /// Export a plan as CWL or as a renku workflow file.
     Export(export::ExportArgs),
-    /// Edit a plan (a new version derived from the current one).
     Edit(edit::EditArgs),
-    /// Remove a plan (a new version marked removed; its executions stay in the history).
     Remove(remove::RemoveArgs),
-    /// Revert a recorded execution (and restore or delete its outputs).
     Revert(revert::RevertArgs),
     /// List the paths recorded as inputs; with PATHS, exit 1 if one of them is not an input.
     Inputs(paths::PathsArgs),

@@ -6,8 +6,10 @@ use renku_lib::{Error, Result};
 use crate::commands::Env;
 use crate::ui;
 
-/// Remove a plan: it no longer appears in `workflow ls` and its name becomes free. Its
-/// recorded executions stay in the history.
+/// Remove a plan.
+///
+/// It no longer appears in `workflow ls` and its name becomes free. Its recorded executions
+/// stay in the history.
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// Plan name or id.

@@ -5,8 +5,9 @@ use renku_lib::{Error, Result};
 
 use crate::commands::Env;
 
-/// Show a plan by name or id, or the steps of a workflow file (its path), even one that was
-/// never run.
+/// Show a plan by name or id.
+///
+/// Also shows the steps of a workflow file given by its path, even one that was never run.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Plan name or id (`/plans/…`), or the path of a workflow file.
