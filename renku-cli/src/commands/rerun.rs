@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use renku_lib::exec::executor::{ExecObserver, ExecStep};
-use renku_lib::exec::update::{RerunOptions, rerun};
+use renku_lib::exec::update::{InputEditor, RerunOptions, rerun};
 use renku_lib::exec::verify::{CheckOptions, CheckReport, OutputStatus, StepStatus, check};
+use renku_lib::model::CommandParameter;
 use renku_lib::repo::ProjectDir;
 use renku_lib::{Error, Result};
 
@@ -47,6 +48,10 @@ pub struct RerunArgs {
     /// Show the steps that would run, in order, without running them.
     #[arg(short = 'n', long = "dry-run")]
     pub dry_run: bool,
+    /// Ask for a new value of every input that no re-executed step generates (Enter keeps
+    /// it); the runs are recorded with the new values.
+    #[arg(long = "edit-inputs", conflicts_with = "check")]
+    pub edit_inputs: bool,
     /// Re-execute in a temporary copy of the project and report whether the outputs come out
     /// as recorded; changes nothing.
     #[arg(long, conflicts_with_all = ["dry_run", "skip_metadata_update"])]
@@ -95,6 +100,8 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
             skip_metadata_update: args.skip_metadata_update,
         },
         &StepPrinter,
+        args.edit_inputs
+            .then_some(&PromptEditor as &dyn InputEditor),
     )?;
     warn_not_generated(&project, &report.not_generated);
     ui::lfs_message(&report.lfs);
@@ -105,6 +112,21 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
         print_plan(&project, &report);
     }
     Ok(0)
+}
+
+/// Asks on the terminal for new input values.
+struct PromptEditor;
+
+impl InputEditor for PromptEditor {
+    fn edit(&self, step: &str, input: &CommandParameter) -> Result<Option<String>> {
+        let current = input.value_text();
+        let answer = ui::ask(&format!(
+            "New value of input '{}' of step '{step}' [{current}]: ",
+            input.name
+        ))
+        .ok_or(Error::Aborted)?;
+        Ok((!answer.is_empty()).then_some(answer))
+    }
 }
 
 fn warn_not_generated(project: &ProjectDir, paths: &[String]) {

@@ -12,7 +12,7 @@ use super::executor::{ExecObserver, ExecStep, StepHooks, StepTiming, execute};
 use super::graph::{ActivityGraph, PlanFilter, Selection, within};
 use super::status::{check_paths_exist, downstream_generating, modified_usages};
 use crate::context::CommandContext;
-use crate::model::{Activity, Entity, ParameterKind, Person, Plan};
+use crate::model::{Activity, CommandParameter, Entity, ParameterKind, Person, Plan};
 use crate::repo::ProjectDir;
 use crate::repo::git::Git;
 use crate::repo::lfs::{LfsTracker, Tracked};
@@ -129,16 +129,17 @@ pub fn update(
         selected.extend(stale);
     }
     let order = graph.execution_order(&selected)?;
+    let prepared = prepare_steps(project, &graph, &order, &changed_inputs)?;
     run_selected(
         ctx,
         project,
         &git,
-        &graph,
-        &order,
-        &changed_inputs,
-        opts.dry_run,
-        opts.jobs,
-        opts.skip_metadata_update,
+        prepared,
+        &RunSettings {
+            dry_run: opts.dry_run,
+            jobs: opts.jobs,
+            skip_metadata_update: opts.skip_metadata_update,
+        },
         observer,
     )
 }
@@ -151,19 +152,32 @@ pub fn rerun(
     project: &ProjectDir,
     opts: &RerunOptions,
     observer: &dyn ExecObserver,
+    editor: Option<&dyn InputEditor>,
 ) -> Result<ExecutionReport> {
     let selection = select_rerun(project, &opts.paths, &opts.sources)?;
     let git = project.git()?;
+    let mut prepared = prepare_steps(
+        project,
+        &selection.graph,
+        &selection.order,
+        &selection.source_uses,
+    )?;
+    if let Some(editor) = editor {
+        edit_inputs(&mut prepared.steps, editor)?;
+        for (planned, step) in prepared.planned.iter_mut().zip(&prepared.steps) {
+            planned.command = step.plan.full_command();
+        }
+    }
     let mut report = run_selected(
         ctx,
         project,
         &git,
-        &selection.graph,
-        &selection.order,
-        &selection.source_uses,
-        opts.dry_run,
-        opts.jobs,
-        opts.skip_metadata_update,
+        prepared,
+        &RunSettings {
+            dry_run: opts.dry_run,
+            jobs: opts.jobs,
+            skip_metadata_update: opts.skip_metadata_update,
+        },
         observer,
     )?;
     report.not_generated = selection.not_generated;
@@ -243,24 +257,66 @@ pub fn set_step_dependencies(steps: &mut [ExecStep]) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// How selected steps run.
+struct RunSettings {
+    dry_run: bool,
+    jobs: usize,
+    skip_metadata_update: bool,
+}
+
+/// Asks for new values of the inputs of re-executed steps (`renku rerun --edit-inputs`).
+pub trait InputEditor {
+    /// The new value of `input` of the step `step` (`None`: keep it).
+    fn edit(&self, step: &str, input: &CommandParameter) -> Result<Option<String>>;
+}
+
+/// Lets `editor` change the inputs that no step generates, then orders the steps again.
+fn edit_inputs(steps: &mut [ExecStep], editor: &dyn InputEditor) -> Result<()> {
+    let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
+    for step in steps.iter_mut() {
+        let name = step.plan.name.clone();
+        for p in step.plan.parameters.iter_mut() {
+            if p.kind != ParameterKind::Input {
+                continue;
+            }
+            let current = p.value_text();
+            if generated
+                .iter()
+                .any(|g| within(&current, g) || within(g, &current))
+            {
+                continue;
+            }
+            if let Some(new) = editor.edit(&name, p)?.filter(|n| *n != current) {
+                let path = std::path::Path::new(&new);
+                if path.is_absolute()
+                    || path
+                        .components()
+                        .any(|c| matches!(c, std::path::Component::ParentDir))
+                {
+                    return Err(Error::Usage(format!(
+                        "Invalid input value: '{new}' is not a path inside the project (paths are relative to its root)."
+                    )));
+                }
+                p.default_value = serde_json::Value::String(new);
+            }
+        }
+    }
+    set_step_dependencies(steps);
+    Ok(())
+}
+
 fn run_selected(
     ctx: &CommandContext,
     project: &ProjectDir,
     git: &Git,
-    graph: &ActivityGraph,
-    order: &[usize],
-    changed_inputs: &BTreeMap<usize, BTreeSet<String>>,
-    dry_run: bool,
-    jobs: usize,
-    skip_metadata_update: bool,
+    prepared: PreparedSteps,
+    settings: &RunSettings,
     observer: &dyn ExecObserver,
 ) -> Result<ExecutionReport> {
     let mut report = ExecutionReport::default();
-    if order.is_empty() {
+    if prepared.steps.is_empty() {
         return Ok(report);
     }
-    let prepared = prepare_steps(project, graph, order, changed_inputs)?;
     report.steps = prepared.planned;
     let steps = prepared.steps;
     // Inputs that no step generates must exist.
@@ -269,7 +325,7 @@ fn run_selected(
             "Invalid input value: Input '{input}' does not exist!"
         )));
     }
-    if dry_run {
+    if settings.dry_run {
         return Ok(report);
     }
 
@@ -278,9 +334,9 @@ fn run_selected(
         project,
         git,
         &steps,
-        jobs,
+        settings.jobs,
         observer,
-        skip_metadata_update,
+        settings.skip_metadata_update,
     )?;
     report.activities = recorded.activities;
     report.lfs = recorded.lfs;
