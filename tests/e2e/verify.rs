@@ -406,6 +406,7 @@ fn check_options_and_paths_are_validated() {
     assert_code(&out, 2);
     // --help documents the flag.
     let help = stdout(&env.run_in(&root, &["rerun", "--help"]));
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     assert_contains(&help, "--check");
     assert_contains(&help, "temporary copy of the project");
     assert_contains(&help, "Exits 0 when everything was reproduced");
