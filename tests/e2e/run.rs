@@ -1492,6 +1492,19 @@ fn staged_changes_stay_staged_and_uncommitted() {
 }
 
 #[test]
+fn changes_staged_by_moving_head_are_reported() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("a", "hello\n")]);
+    env.ok(&root, &["run", "cp", "a", "b"]);
+    // HEAD moves back, the index stays: the run's files are now staged.
+    env.git(&root, &["reset", "--soft", "HEAD~1"]);
+    let out = env.run_in(&root, &["run", "cp", "a", "c"]);
+    assert_success(&out);
+    let left = left_alone(&stderr(&out));
+    assert!(left.iter().any(|p| p == "b"), "{left:?}");
+}
+
+#[test]
 fn staged_changes_are_reported() {
     let env = TestEnv::new();
     let root = project(&env, &[("a", "hello\n"), ("t", "t\n")]);

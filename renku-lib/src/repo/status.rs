@@ -115,11 +115,14 @@ fn index_stamp(git: &Git) -> Option<String> {
         .duration_since(std::time::UNIX_EPOCH)
         .ok()?
         .as_nanos();
-    Some(format!("{mtime} {}", meta.len()))
+    let head = git.head_id().ok()??;
+    Some(format!("{mtime} {} {head}", meta.len()))
 }
 
-/// Remembers the index as a renku commit left it (modification time and size), so that the
-/// next command can tell cheaply whether anything was staged since.
+/// Remembers the index and HEAD as they are when the index matches HEAD (after a renku
+/// commit, or after a comparison found nothing staged): the index's modification time and
+/// size and the HEAD commit, so that the next command can tell cheaply whether anything was
+/// staged or committed since.
 pub fn record_index_stamp(git: &Git) -> Result<()> {
     let Some(stamp) = index_stamp(git) else {
         return Ok(());
@@ -127,8 +130,8 @@ pub fn record_index_stamp(git: &Git) -> Result<()> {
     crate::util::write_atomic(&index_stamp_path(git)?, stamp.as_bytes(), None)
 }
 
-/// Whether the index may hold staged changes: `false` when it is exactly as renku's last
-/// commit left it (then it matches HEAD), `true` otherwise. Two metadata reads.
+/// Whether the index may hold staged changes: `false` when the index and HEAD are exactly as
+/// they were when the index last matched HEAD, `true` otherwise. Two metadata reads.
 pub fn index_may_have_staged_changes(git: &Git) -> Result<bool> {
     if git.head_id()?.is_none() {
         return Ok(false);
@@ -138,8 +141,10 @@ pub fn index_may_have_staged_changes(git: &Git) -> Result<bool> {
 }
 
 /// Paths whose staged content (index) differs from HEAD. Reads only the index and HEAD's
-/// trees, never the work tree.
+/// trees, never the work tree. When nothing is staged, remembers that (see
+/// [`record_index_stamp`]) so that the next command skips the comparison.
 pub fn staged_paths(git: &Git) -> Result<Vec<String>> {
+    let stamp_before = index_stamp(git);
     let repo = git.repo();
     let Some(head) = git.head_id()? else {
         return Ok(Vec::new());
@@ -165,6 +170,14 @@ pub fn staged_paths(git: &Git) -> Result<Vec<String>> {
     )
     .map_err(|e| Error::git("cannot compare the index with HEAD", e))?;
     out.sort();
+    // Remembered only if nothing changed the index or HEAD while comparing.
+    if out.is_empty()
+        && let Some(stamp) = stamp_before.filter(|s| Some(s) == index_stamp(git).as_ref())
+        && let Err(e) = index_stamp_path(git)
+            .and_then(|p| crate::util::write_atomic(&p, stamp.as_bytes(), None))
+    {
+        tracing::debug!("cannot remember the index state: {e}");
+    }
     Ok(out)
 }
 
