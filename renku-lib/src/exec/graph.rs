@@ -124,6 +124,16 @@ impl ActivityGraph {
     /// skipped, and of several executions of one plan with the same inputs and outputs only
     /// the newest is kept.
     pub fn relevant(index: &StoreIndex, filter: PlanFilter) -> ActivityGraph {
+        Self::build(index, filter, true)
+    }
+
+    /// The graph of every live (not removed) activity in `index`, overridden and repeated
+    /// executions included: the project's history, for questions about earlier states.
+    pub fn history(index: &StoreIndex, filter: PlanFilter) -> ActivityGraph {
+        Self::build(index, filter, false)
+    }
+
+    fn build(index: &StoreIndex, filter: PlanFilter, only_relevant: bool) -> ActivityGraph {
         let plans = PlanLookup::new(index);
         let mut all: Vec<ActivityNode> = Vec::new();
         {
@@ -160,6 +170,10 @@ impl ActivityGraph {
         let mut graph = ActivityGraph::default();
         let mut seen_executions: BTreeSet<(String, Vec<String>, Vec<String>)> = BTreeSet::new();
         for node in all {
+            if !only_relevant {
+                graph.push(node);
+                continue;
+            }
             let mut used: Vec<String> = node.used.iter().map(|(p, _)| p.clone()).collect();
             used.sort();
             let mut generated: Vec<String> =
@@ -180,16 +194,20 @@ impl ActivityGraph {
                     continue;
                 }
             }
-            let i = graph.nodes.len();
-            for (p, _) in &node.used {
-                graph.consumers.insert(p, i);
-            }
-            for (p, _) in &node.generated {
-                graph.producers.insert(p, i);
-            }
-            graph.nodes.push(node);
+            graph.push(node);
         }
         graph
+    }
+
+    fn push(&mut self, node: ActivityNode) {
+        let i = self.nodes.len();
+        for (p, _) in &node.used {
+            self.consumers.insert(p, i);
+        }
+        for (p, _) in &node.generated {
+            self.producers.insert(p, i);
+        }
+        self.nodes.push(node);
     }
 
     /// Activities that used something `node` generated.
@@ -215,6 +233,44 @@ impl ActivityGraph {
     /// Activities that generated `path` (or a directory containing it, or files inside it).
     pub fn producers_of(&self, path: &str) -> BTreeSet<usize> {
         self.producers.overlapping(path)
+    }
+
+    /// Activities that used `path` (or a directory containing it, or files inside it).
+    pub fn consumers_of(&self, path: &str) -> BTreeSet<usize> {
+        self.consumers.overlapping(path)
+    }
+
+    /// What to execute again to generate what `last` generated, given `upstream` (`last` and
+    /// the activities upstream of it): all of `upstream`; with `sources`, only the members
+    /// on chains that start at an activity that used one of them (a path inside or around one
+    /// counts) and lead to `last`. Also returns, for each such starting activity, the paths it
+    /// used that matched a source.
+    pub fn chains_from_sources(
+        &self,
+        last: usize,
+        upstream: BTreeSet<usize>,
+        sources: &[String],
+    ) -> (BTreeSet<usize>, BTreeMap<usize, BTreeSet<String>>) {
+        let mut source_uses: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        if sources.is_empty() {
+            return (upstream, source_uses);
+        }
+        let mut selected = BTreeSet::new();
+        for &top in &upstream {
+            let uses: BTreeSet<String> = self.nodes[top]
+                .used
+                .iter()
+                .filter(|(u, _)| sources.iter().any(|s| within(u, s) || within(s, u)))
+                .map(|(u, _)| u.clone())
+                .collect();
+            if uses.is_empty() {
+                continue;
+            }
+            source_uses.entry(top).or_default().extend(uses);
+            let chain = self.leading_to(&self.downstream(top), &BTreeSet::from([last]));
+            selected.extend(chain.intersection(&upstream));
+        }
+        (selected, source_uses)
     }
 
     /// `start` and everything reachable downstream of it.
@@ -273,24 +329,10 @@ impl ActivityGraph {
                 out.not_generated.push(target.clone());
                 continue;
             };
-            let upstream = self.upstream(last);
-            if sources.is_empty() {
-                out.selected.extend(upstream);
-                continue;
-            }
-            for &top in &upstream {
-                let uses: BTreeSet<String> = self.nodes[top]
-                    .used
-                    .iter()
-                    .filter(|(u, _)| sources.iter().any(|s| within(u, s) || within(s, u)))
-                    .map(|(u, _)| u.clone())
-                    .collect();
-                if uses.is_empty() {
-                    continue;
-                }
-                out.source_uses.entry(top).or_default().extend(uses);
-                let chain = self.leading_to(&self.downstream(top), &BTreeSet::from([last]));
-                out.selected.extend(chain.intersection(&upstream));
+            let (chains, uses) = self.chains_from_sources(last, self.upstream(last), sources);
+            out.selected.extend(chains);
+            for (top, paths) in uses {
+                out.source_uses.entry(top).or_default().extend(paths);
             }
         }
         out
@@ -430,11 +472,13 @@ impl<'a> PlanLookup<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::cache::IndexEntry;
 
-    fn entry(plan: &str, minute: u32, used: &[&str], generated: &[&str]) -> IndexEntry {
+    /// An index entry of an activity of `plan` that ended at 10:`minute`, id
+    /// `/activities/<plan>-<minute>`, every checksum `c`.
+    pub(crate) fn entry(plan: &str, minute: u32, used: &[&str], generated: &[&str]) -> IndexEntry {
         let date = DateTime::parse_from_rfc3339(&format!("2026-01-01T10:{minute:02}:00+00:00"))
             .expect("valid date");
         IndexEntry {
@@ -455,16 +499,23 @@ mod tests {
         }
     }
 
-    fn graph(entries: Vec<IndexEntry>) -> ActivityGraph {
+    /// An index of these activity entries.
+    pub(crate) fn index(entries: Vec<IndexEntry>) -> StoreIndex {
         let mut idx = StoreIndex::default();
         let acts = idx.entries.entry(Kind::Activity).or_default();
         for e in entries {
             acts.insert(crate::util::new_hex_id(), e);
         }
-        ActivityGraph::relevant(&idx, PlanFilter::ActivePlans)
+        idx
     }
 
-    fn ids(g: &ActivityGraph, nodes: impl IntoIterator<Item = usize>) -> Vec<String> {
+    /// The relevant graph of these activity entries.
+    pub(crate) fn graph(entries: Vec<IndexEntry>) -> ActivityGraph {
+        ActivityGraph::relevant(&index(entries), PlanFilter::ActivePlans)
+    }
+
+    /// Ids of `nodes`.
+    pub(crate) fn ids(g: &ActivityGraph, nodes: impl IntoIterator<Item = usize>) -> Vec<String> {
         nodes.into_iter().map(|n| g.nodes[n].id.clone()).collect()
     }
 
