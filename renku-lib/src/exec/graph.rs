@@ -566,6 +566,17 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn final_outputs_are_generated_and_never_used() {
+        let g = graph(vec![
+            entry("a", 1, &["in"], &["mid", "log"]),
+            entry("b", 2, &["mid"], &["out"]),
+            entry("c", 3, &["in"], &["dir"]),
+            entry("d", 4, &["dir/part"], &["sum"]),
+        ]);
+        assert_eq!(g.final_outputs(), ["log", "out", "sum"]);
+    }
+
+    #[test]
     fn leading_to_keeps_only_chains_reaching_targets() {
         let g = graph(vec![
             entry("a", 1, &["s0"], &["s1"]),
