@@ -20,4 +20,5 @@ mod run;
 mod template;
 mod update;
 mod verify;
+mod visualize;
 mod workflow_file;

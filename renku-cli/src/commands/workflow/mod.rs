@@ -10,6 +10,7 @@ pub mod paths;
 pub mod remove;
 pub mod revert;
 pub mod show;
+pub mod visualize;
 
 use clap::Subcommand;
 use renku_lib::Result;
@@ -32,6 +33,7 @@ pub enum WorkflowCommand {
     Inputs(paths::PathsArgs),
     /// List the paths recorded as outputs; with PATHS, exit 1 if one of them is not an output.
     Outputs(paths::PathsArgs),
+    Visualize(visualize::VisualizeArgs),
 }
 
 /// Runs a `renku workflow` command.
@@ -52,5 +54,6 @@ pub fn run(env: &Env, cmd: WorkflowCommand) -> Result<u8> {
         WorkflowCommand::Outputs(a) => {
             paths::run(env, a, renku_lib::workflow::manage::PathRole::Outputs)
         }
+        WorkflowCommand::Visualize(a) => visualize::run(env, a),
     }
 }
