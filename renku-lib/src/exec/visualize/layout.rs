@@ -9,15 +9,21 @@
 //! 5. barycentre sweeps order each layer to reduce crossings (the best order seen wins);
 //! 6. columns: each node is pulled towards the mean of its neighbours in the adjacent layer,
 //!    as close as the order and the minimum gaps allow (a least-squares fit, solved exactly by
-//!    pooling adjacent violators), alternating downward and upward passes.
+//!    pooling adjacent violators), alternating downward and upward passes and ending with a
+//!    downward one, so that a chain stays one straight column.
 //!
-//! Boxes of a layer share their top row; the rows between two layers carry the edges.
+//! Boxes of a layer share their top row; the rows between two layers carry the edges, more of
+//! them where an edge has far to go sideways.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// Rows between two layers, where edges run from one to the next.
+/// Rows between two layers, where edges run from one to the next (at least).
 pub const LAYER_GAP: usize = 3;
+/// Rows between two layers at most.
+pub const MAX_LAYER_GAP: usize = 8;
+/// Columns an edge moves sideways per row, at most, unless the gap is already at its largest.
+const MAX_STEP: usize = 6;
 /// Blank rows between two components.
 pub const COMPONENT_GAP: usize = 3;
 /// Columns between two boxes of a layer.
@@ -277,13 +283,32 @@ fn layout_component(sizes: &[Size], edges: &[(usize, (usize, usize))], nodes: &[
                 .max(1)
         })
         .collect();
+    // Where an edge leaves or enters a vertex: a box's middle, a waypoint's column.
+    let attach = |v: usize| {
+        if v < m {
+            column(v) + sizes[nodes[v]].width / 2
+        } else {
+            column(v)
+        }
+    };
+    // The gap below each layer grows with the widest step an edge takes across it, so that
+    // edges stay steep enough to follow.
+    let mut gaps = vec![LAYER_GAP; depth];
+    for (_, chain) in &chains {
+        for pair in chain.windows(2) {
+            let dx = attach(pair[0]).abs_diff(attach(pair[1]));
+            let rows = dx.div_ceil(MAX_STEP).clamp(LAYER_GAP, MAX_LAYER_GAP);
+            let g = &mut gaps[vertices[pair[0]].layer];
+            *g = (*g).max(rows);
+        }
+    }
     let mut tops = Vec::with_capacity(depth);
     let mut y = 0;
-    for h in &heights {
+    for (h, g) in heights.iter().zip(&gaps) {
         tops.push(y);
-        y += h + LAYER_GAP;
+        y += h + g;
     }
-    let height = y.saturating_sub(LAYER_GAP);
+    let height = tops.last().map_or(0, |t| t + heights[depth - 1]);
 
     let mut out = Layout {
         height,
@@ -664,6 +689,21 @@ mod tests {
         let (c, d) = (l.boxes[3].center(), l.boxes[2].center());
         assert_eq!(l.boxes[2].y, l.boxes[3].y);
         assert_eq!(a < b, c < d, "edges 0->3 and 1->2 cross");
+    }
+
+    #[test]
+    fn gaps_grow_with_how_far_edges_go_sideways() {
+        let narrow = layout(&boxes(&[4, 6, 6]), &[(0, 1), (0, 2)], &[]);
+        assert_eq!(narrow.boxes[1].y - narrow.boxes[0].bottom(), LAYER_GAP);
+        let wide = layout(&boxes(&[4, 40, 40]), &[(0, 1), (0, 2)], &[]);
+        let dx = wide.boxes[0].center().abs_diff(wide.boxes[1].center());
+        assert!(dx > 3 * MAX_STEP, "{dx}");
+        assert_eq!(
+            wide.boxes[1].y - wide.boxes[0].bottom(),
+            dx.div_ceil(MAX_STEP)
+        );
+        let far = layout(&boxes(&[4, 200, 200]), &[(0, 1), (0, 2)], &[]);
+        assert_eq!(far.boxes[1].y - far.boxes[0].bottom(), MAX_LAYER_GAP);
     }
 
     #[test]
