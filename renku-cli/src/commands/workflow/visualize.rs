@@ -36,7 +36,7 @@ pub enum VisualizeFormat {
 /// the other, the one with the most recent execution last.
 ///
 /// The drawing is coloured on a terminal (not with `--no-color` or `NO_COLOR` set) and
-/// shown in a pager (`$PAGER`, else `less -R`) when it is wider than the terminal, or with
+/// shown in a pager (`$PAGER`, else `less -R`) when it does not fit the terminal, or with
 /// `--pager`; never when the output is not a terminal.
 #[derive(Debug, Args)]
 pub struct VisualizeArgs {
