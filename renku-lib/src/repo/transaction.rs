@@ -452,9 +452,16 @@ fn restore(root: &Path, dir: &Path, journal: &Journal) -> Result<()> {
         let abs = root.join(&entry.path);
         match &entry.backup {
             Some(name) => {
-                let bytes = std::fs::read(dir.join("backup").join(name))
+                let backup = dir.join("backup").join(name);
+                let bytes = std::fs::read(&backup)
                     .io_context(|| format!("Cannot read the backup of {}", entry.path))?;
                 crate::util::write_atomic(&abs, &bytes, Some(&dir.join("tmp")))?;
+                // The backup is a copy with the original's permissions (an executable stays
+                // executable).
+                if let Ok(meta) = std::fs::metadata(&backup) {
+                    std::fs::set_permissions(&abs, meta.permissions())
+                        .io_context(|| format!("Cannot restore the mode of {}", entry.path))?;
+                }
             }
             None => match std::fs::remove_file(&abs) {
                 Ok(()) => {}
