@@ -146,7 +146,7 @@ fn export_with_values_and_renku_format() {
     assert_success(&out);
     let text = stdout(&out);
     assert!(
-        text.starts_with("name: head2-workflow-file\nsteps:\n  head2:\n"),
+        text.starts_with("name: head2-workflow-file\nsteps:\n- head2:\n"),
         "{text}"
     );
     assert_contains(&text, "command: head -n 1 data/in.txt > top.txt");

@@ -260,19 +260,7 @@ impl PreparedExecution {
             );
             plans.extend(group.plans);
         }
-        let mut steps: Vec<ExecStep> = plans
-            .iter()
-            .map(|p| ExecStep {
-                plan: p.clone(),
-                deps: Vec::new(),
-            })
-            .collect();
-        super::update::set_step_dependencies(&mut steps);
-        for &(from, to) in &link_dependencies {
-            if from != to && !steps[to].deps.contains(&from) {
-                steps[to].deps.push(from);
-            }
-        }
+        let steps = steps_with_dependencies(plans.clone(), &link_dependencies);
         let generated: Vec<String> = steps.iter().flat_map(|s| s.outputs()).collect();
         for s in &steps {
             for input in s.inputs() {
@@ -294,6 +282,39 @@ impl PreparedExecution {
             skip_metadata_update,
         })
     }
+}
+
+/// The steps that run `plans` (the leaf plans of a composite, in order, values applied):
+/// each waits for the earlier steps that generate its inputs and for the sources of its links.
+/// A step may not read what it (or a later step) writes.
+pub fn composite_steps(
+    plans: Vec<Plan>,
+    link_dependencies: &[(usize, usize)],
+) -> Result<Vec<ExecStep>> {
+    check_cycles(&plans)?;
+    Ok(steps_with_dependencies(plans, link_dependencies))
+}
+
+/// Steps of `plans` that wait for the earlier steps generating their inputs and for the
+/// sources of their links (`(from, to)` indices).
+fn steps_with_dependencies(
+    plans: Vec<Plan>,
+    link_dependencies: &[(usize, usize)],
+) -> Vec<ExecStep> {
+    let mut steps: Vec<ExecStep> = plans
+        .into_iter()
+        .map(|plan| ExecStep {
+            plan,
+            deps: Vec::new(),
+        })
+        .collect();
+    super::update::set_step_dependencies(&mut steps);
+    for &(from, to) in link_dependencies {
+        if from != to && to < steps.len() && !steps[to].deps.contains(&from) {
+            steps[to].deps.push(from);
+        }
+    }
+    steps
 }
 
 /// A step may not read what it (or a later step) writes.

@@ -1,24 +1,28 @@
-//! `workflow export`: a plan as a CWL `CommandLineTool` or as a renku workflow file.
+//! `workflow export`: a plan as CWL (a `CommandLineTool`, or a `Workflow` of the steps of a
+//! composite plan) or as a renku workflow file.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::model::{CommandParameter, ParameterKind, Plan, Stream};
+use super::composite::{PlanTree, resolve_steps};
+use super::cwl::{WorkflowInput, WorkflowStep};
+use crate::model::{ParameterKind, Plan};
 use crate::repo::ProjectDir;
 use crate::{Error, Result};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// CWL v1.0 `CommandLineTool`.
+    /// CWL v1.0: a `CommandLineTool` for a plan, a `Workflow` for a composite plan.
     Cwl,
     /// A renku workflow file (YAML).
     Renku,
 }
 
-/// Exports the plan `name_or_id` as YAML text. `values` (parameter name → value) replace the
-/// recorded values first.
+/// Exports the plan `name_or_id` as YAML text. `values` (parameter name → value; for a
+/// composite plan, mapping names and `step.parameter` references, or nested mappings) replace
+/// the recorded values first.
 pub fn export_plan(
     project: &ProjectDir,
     name_or_id: &str,
@@ -30,194 +34,134 @@ pub fn export_plan(
             "The specified workflow '{name_or_id}' cannot be found."
         ))
     })?;
-    if plan.is_composite() {
-        return Err(Error::Failed(format!(
-            "'{}' is a composite plan: exporting composite plans is not supported yet.",
-            plan.name
-        )));
-    }
-    for (name, value) in values {
-        let p = plan
-            .parameters
-            .iter_mut()
-            .find(|p| p.name == *name)
-            .ok_or_else(|| {
-                Error::Parameter(format!(
-                    "Parameter '{name}' not found in plan '{}'.",
-                    plan.name
-                ))
-            })?;
-        p.default_value = value.clone();
-    }
-    let doc = match format {
-        ExportFormat::Cwl => to_cwl(project, &plan),
-        ExportFormat::Renku => to_workflow_file(&plan),
+    let doc = if plan.is_composite() {
+        let tree = super::query::plan_tree(project, plan)?;
+        export_composite(project, &tree, format, values)?
+    } else {
+        for (name, value) in values {
+            let p = plan
+                .parameters
+                .iter_mut()
+                .find(|p| p.name == *name)
+                .ok_or_else(|| {
+                    Error::Parameter(format!(
+                        "Parameter '{name}' not found in plan '{}'.",
+                        plan.name
+                    ))
+                })?;
+            p.default_value = value.clone();
+        }
+        match format {
+            ExportFormat::Cwl => super::cwl::command_line_tool(project.root(), &plan),
+            ExportFormat::Renku => json!({
+                "name": format!("{}-workflow-file", plan.name),
+                "steps": [{ plan.name.clone(): workflow_file_step(&plan) }],
+            }),
+        }
     };
     serde_saphyr::to_string(&doc).map_err(|e| Error::Failed(format!("Cannot write YAML: {e}")))
 }
 
-fn cwl_id(name: &str) -> String {
-    let mut id: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
+/// A composite plan: its leaf plans with the values applied as `workflow execute` applies them
+/// (mappings, then links), as a CWL `Workflow` of one step per leaf plan, or as a workflow file
+/// of one step per child plan.
+fn export_composite(
+    project: &ProjectDir,
+    tree: &PlanTree,
+    format: ExportFormat,
+    values: &BTreeMap<String, Value>,
+) -> Result<Value> {
+    if format == ExportFormat::Renku && tree.steps.iter().any(|s| s.plan.is_composite()) {
+        return Err(Error::Failed(
+            "Cannot export CompositePlans within a CompositePlan to Renku workflow file format"
+                .into(),
+        ));
+    }
+    let mut flat = BTreeMap::new();
+    crate::exec::execute::flatten("", values, &mut flat);
+    let resolved = resolve_steps(tree, &flat);
+    if !resolved.unresolved.is_empty() {
+        return Err(Error::Parameter(format!(
+            "Could not resolve the following parameters in \"{}\" workflow: {}",
+            tree.plan.name,
+            resolved.unresolved.join(",")
+        )));
+    }
+    let now = chrono::Local::now();
+    let mut plans = resolved.plans;
+    for p in &mut plans {
+        crate::exec::execute::render_values(p, now);
+    }
+    match format {
+        ExportFormat::Renku => {
+            let steps: Vec<Value> = plans
+                .iter()
+                .map(|p| {
+                    // A workflow file's steps are named `<file name>.<step>`: the file this
+                    // exports to names them `<step>`.
+                    let name = p
+                        .name
+                        .strip_prefix(&tree.plan.name)
+                        .and_then(|n| n.strip_prefix('.'))
+                        .filter(|_| tree.plan.path.is_some())
+                        .unwrap_or(&p.name);
+                    json!({ name: workflow_file_step(p) })
+                })
+                .collect();
+            let mut doc = serde_json::Map::new();
+            doc.insert("name".into(), json!(tree.plan.name));
+            if let Some(d) = &tree.plan.description {
+                doc.insert("description".into(), json!(d));
             }
-        })
-        .collect();
-    if id.starts_with(|c: char| c.is_ascii_digit()) || id.is_empty() {
-        id.insert(0, '_');
-    }
-    id
-}
-
-fn binding(p: &CommandParameter) -> Value {
-    let mut b = serde_json::Map::new();
-    if let Some(pos) = p.position {
-        b.insert("position".into(), json!(pos));
-    }
-    match &p.prefix {
-        Some(prefix) if prefix.ends_with(' ') => {
-            b.insert("prefix".into(), json!(prefix.trim_end()));
-            b.insert("separate".into(), json!(true));
+            if !tree.plan.keywords.is_empty() {
+                doc.insert("keywords".into(), json!(tree.plan.keywords));
+            }
+            doc.insert("steps".into(), Value::Array(steps));
+            Ok(Value::Object(doc))
         }
-        Some(prefix) => {
-            b.insert("prefix".into(), json!(prefix));
-            b.insert("separate".into(), json!(false));
-        }
-        None => {}
-    }
-    Value::Object(b)
-}
-
-fn scalar_type(v: &Value) -> &'static str {
-    match v {
-        Value::Number(n) if n.is_i64() || n.is_u64() => "int",
-        Value::Number(_) => "double",
-        Value::Bool(_) => "boolean",
-        _ => "string",
-    }
-}
-
-/// The CWL `CommandLineTool` of a plan. Inputs are staged read-only at their paths relative to
-/// the working directory (`InitialWorkDirRequirement`), and every argument is passed as the
-/// same relative path as in the recorded run, so the tool runs the command exactly as
-/// `renku run` did.
-fn to_cwl(project: &ProjectDir, plan: &Plan) -> Value {
-    let mut inputs = serde_json::Map::new();
-    let mut outputs = serde_json::Map::new();
-    let mut listing: Vec<Value> = Vec::new();
-    let mut env = serde_json::Map::new();
-    let mut doc = serde_json::Map::new();
-    let mut created_dirs: Vec<String> = Vec::new();
-    for p in &plan.parameters {
-        let id = cwl_id(&p.name);
-        let value = p.default_value.clone();
-        env.insert(format!("RENKU_ENV_{}", p.name), json!(p.value_text()));
-        match p.kind {
-            ParameterKind::Input => {
-                let rel = p.value_text();
-                let is_dir = p.encoding_format.as_deref() == Some("inode/directory");
-                let class = if is_dir { "Directory" } else { "File" };
-                let location = format!("file://{}", project.root().join(&rel).display());
-                inputs.insert(
-                    id.clone(),
-                    json!({"type": class, "default": {"class": class, "location": location}}),
-                );
-                listing.push(json!({"entry": format!("$(inputs.{id})"), "entryname": rel, "writable": false}));
-                if p.mapped_to == Some(Stream::Stdin) {
-                    doc.insert("stdin".into(), json!(rel));
-                } else if p.position.is_some() {
-                    inputs.insert(
-                        format!("{id}_arg"),
-                        json!({"type": "string", "default": rel, "inputBinding": binding(p)}),
-                    );
-                }
-            }
-            ParameterKind::Output => {
-                let rel = p.value_text();
-                let is_dir = p.encoding_format.as_deref() == Some("inode/directory");
-                let class = if is_dir { "Directory" } else { "File" };
-                outputs.insert(
-                    id.clone(),
-                    json!({"type": class, "outputBinding": {"glob": rel}}),
-                );
-                match p.mapped_to {
-                    Some(Stream::Stdout) => {
-                        doc.insert("stdout".into(), json!(rel));
-                    }
-                    Some(Stream::Stderr) => {
-                        doc.insert("stderr".into(), json!(rel));
-                    }
-                    _ if p.position.is_some() => {
-                        inputs.insert(
-                            format!("{id}_arg"),
-                            json!({"type": "string", "default": rel, "inputBinding": binding(p)}),
-                        );
-                    }
-                    _ => {}
-                }
-                // The command expects the directory holding the output to exist.
-                if let Some(parent) = std::path::Path::new(&rel)
-                    .parent()
-                    .filter(|d| !d.as_os_str().is_empty())
-                {
-                    let parent = parent.to_string_lossy().into_owned();
-                    let staged = plan.of_kind(ParameterKind::Input).any(|i| {
-                        i.value_text().starts_with(&format!("{parent}/"))
-                            || i.value_text() == parent
-                    });
-                    if !staged && !created_dirs.contains(&parent) {
-                        listing.push(
-                            json!({"entryname": format!("{parent}/.renku-keep"), "entry": ""}),
-                        );
-                        created_dirs.push(parent);
-                    }
-                }
-            }
-            ParameterKind::Parameter => {
-                let mut input = serde_json::Map::new();
-                input.insert("type".into(), json!(scalar_type(&value)));
-                input.insert("default".into(), value);
-                if p.position.is_some() {
-                    input.insert("inputBinding".into(), binding(p));
-                }
-                inputs.insert(id, Value::Object(input));
-            }
+        ExportFormat::Cwl => {
+            let steps = crate::exec::execute::composite_steps(plans, &resolved.link_dependencies)?;
+            // The composite's own mappings are the workflow's inputs.
+            let leaves = tree.leaves();
+            let inputs: Vec<WorkflowInput> = tree
+                .plan
+                .mappings
+                .iter()
+                .map(|m| WorkflowInput {
+                    name: m.name.clone(),
+                    description: m.description.clone(),
+                    targets: m
+                        .maps_to
+                        .iter()
+                        .flat_map(|t| tree.leaf_targets(t))
+                        .filter_map(|r| {
+                            let i = leaves.iter().position(|l| *l == r.step)?;
+                            Some((i, r.id))
+                        })
+                        .collect(),
+                })
+                .collect();
+            let wf_steps: Vec<WorkflowStep<'_>> = steps
+                .iter()
+                .map(|s| WorkflowStep {
+                    plan: &s.plan,
+                    deps: &s.deps,
+                })
+                .collect();
+            Ok(super::cwl::workflow(
+                project.root(),
+                &tree.plan.name,
+                tree.plan.description.as_deref(),
+                &wf_steps,
+                &inputs,
+            )
+            .document)
         }
     }
-    let base: Vec<&str> = plan.command.split(' ').filter(|w| !w.is_empty()).collect();
-    doc.insert("cwlVersion".into(), json!("v1.0"));
-    doc.insert("class".into(), json!("CommandLineTool"));
-    doc.insert("id".into(), json!(crate::util::new_hex_id()));
-    doc.insert("label".into(), json!(plan.name));
-    if let Some(d) = &plan.description {
-        doc.insert("doc".into(), json!(d));
-    }
-    if !base.is_empty() {
-        doc.insert("baseCommand".into(), json!(base));
-    }
-    doc.insert("inputs".into(), Value::Object(inputs));
-    doc.insert("outputs".into(), Value::Object(outputs));
-    let mut requirements = serde_json::Map::new();
-    if !listing.is_empty() {
-        requirements.insert(
-            "InitialWorkDirRequirement".into(),
-            json!({"listing": listing}),
-        );
-    }
-    requirements.insert("EnvVarRequirement".into(), json!({"envDef": env}));
-    doc.insert("requirements".into(), Value::Object(requirements));
-    if !plan.success_codes.is_empty() {
-        doc.insert("successCodes".into(), json!(plan.success_codes));
-    }
-    Value::Object(doc)
 }
 
-/// The renku workflow file of a plan: `name: <plan>-workflow-file` with one step.
-fn to_workflow_file(plan: &Plan) -> Value {
+/// A plan as a step of a workflow file.
+fn workflow_file_step(plan: &Plan) -> Value {
     let entries = |kind: ParameterKind, key: &str| -> Vec<Value> {
         plan.of_kind(kind)
             .map(|p| {
@@ -261,7 +205,7 @@ fn to_workflow_file(plan: &Plan) -> Value {
     if !plan.success_codes.is_empty() {
         step.insert("success_codes".into(), json!(plan.success_codes));
     }
-    json!({ "name": format!("{}-workflow-file", plan.name), "steps": { plan.name.clone(): step } })
+    Value::Object(step)
 }
 
 /// Reads and parses the `--values` file at `path` (exit 2 when it cannot be read).

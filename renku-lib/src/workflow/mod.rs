@@ -4,6 +4,7 @@
 pub mod arguments;
 pub mod compose;
 pub mod composite;
+pub mod cwl;
 pub mod describe;
 pub mod export;
 pub mod file;
