@@ -12,7 +12,7 @@ use renku_lib::{Error, Result};
 
 use super::Env;
 use super::status::project_paths;
-use super::update::{Provider, StepPrinter, jobs, print_plan};
+use super::update::{Provider, StepPrinter, jobs, print_plan, provider_options};
 use crate::ui;
 
 /// Output format of `renku rerun --check`.
@@ -59,9 +59,13 @@ pub struct RerunArgs {
     /// Output format of the `--check` report.
     #[arg(long, value_enum, default_value = "text", requires = "check")]
     pub format: CheckFormat,
-    /// Where to run the steps.
+    /// Where to run the steps (renku-python's default is toil; ours is local).
     #[arg(short = 'p', long, value_enum, default_value = "local")]
     pub provider: Provider,
+    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
+    /// `key: true` → `--key`).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// How many steps to run at once (default: the number of CPUs).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
@@ -76,8 +80,13 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
     let jobs = jobs(args.jobs)?;
     let paths = project_paths(&project, &args.paths)?;
     let sources = project_paths(&project, &args.sources)?;
-    let Provider::Local = args.provider;
+    let provider = provider_options(args.provider, args.config.as_deref())?;
     if args.check {
+        if args.provider != Provider::Local {
+            return Err(Error::Usage(
+                "'--check' re-executes with the local provider only.".into(),
+            ));
+        }
         let report = check(
             &project,
             &CheckOptions {
@@ -98,6 +107,7 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
             dry_run: args.dry_run,
             jobs,
             skip_metadata_update: args.skip_metadata_update,
+            provider,
         },
         &StepPrinter,
         args.edit_inputs

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use renku_lib::exec::executor::{ExecObserver, ExecStep, default_jobs};
+use renku_lib::exec::executor::{ExecObserver, ExecStep, ProviderOptions, default_jobs};
 use renku_lib::exec::update::{ExecutionReport, UpdateOptions, update};
 use renku_lib::repo::ProjectDir;
 use renku_lib::{Error, Result};
@@ -17,6 +17,36 @@ use crate::ui;
 pub enum Provider {
     /// Child processes on this machine, independent steps in parallel (`-j`).
     Local,
+    /// One CWL workflow run by cwltool (must be on PATH).
+    Cwltool,
+    /// One CWL workflow run by Toil's toil-cwl-runner (must be on PATH).
+    Toil,
+}
+
+/// The provider options of `-p/--provider` and `-c/--config`.
+pub fn provider_options(
+    provider: Provider,
+    config: Option<&std::path::Path>,
+) -> Result<ProviderOptions> {
+    use renku_lib::exec::executor::{Provider as P, read_runner_config};
+    let runner_args = match config {
+        Some(path) => read_runner_config(path)?,
+        None => Vec::new(),
+    };
+    let provider = match provider {
+        Provider::Local => {
+            if config.is_some() {
+                ui::warning("'--config' is ignored by the local provider.");
+            }
+            P::Local
+        }
+        Provider::Cwltool => P::Cwltool,
+        Provider::Toil => P::Toil,
+    };
+    Ok(ProviderOptions {
+        provider,
+        runner_args,
+    })
 }
 
 /// Bring outdated outputs up to date.
@@ -39,9 +69,13 @@ pub struct UpdateArgs {
     /// Ignore outputs that were deleted (and the runs whose outputs are all deleted).
     #[arg(short = 'i', long = "ignore-deleted")]
     pub ignore_deleted: bool,
-    /// Where to run the steps.
+    /// Where to run the steps (renku-python's default is toil; ours is local).
     #[arg(short = 'p', long, value_enum, default_value = "local")]
     pub provider: Provider,
+    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
+    /// `key: true` → `--key`).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// How many steps to run at once (default: the number of CPUs).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
@@ -69,6 +103,10 @@ impl ExecObserver for StepPrinter {
         } else {
             crate::outln!("[{}] {line}", step.name());
         }
+    }
+
+    fn runner_output(&self, line: &str) {
+        eprintln!("{line}");
     }
 }
 
@@ -129,6 +167,7 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         ));
     }
     let jobs = jobs(args.jobs)?;
+    let provider = provider_options(args.provider, args.config.as_deref())?;
     let paths = project_paths(&project, &args.paths)?;
     if paths.is_empty() && !args.all && !args.dry_run {
         let answer = ui::ask(
@@ -139,7 +178,6 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
             return Err(Error::Aborted);
         }
     }
-    let Provider::Local = args.provider;
     let report = update(
         &env.ctx,
         &project,
@@ -149,6 +187,7 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
             ignore_deleted: args.ignore_deleted,
             jobs,
             skip_metadata_update: args.skip_metadata_update,
+            provider,
         },
         &StepPrinter,
     )?;

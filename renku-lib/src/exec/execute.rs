@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::executor::{ExecObserver, ExecStep};
+use super::executor::{ExecObserver, ExecStep, ProviderOptions};
 use super::graph::within;
-use super::update::execute_and_record;
+use super::update::execute_and_record_with;
 use crate::context::CommandContext;
 use crate::model::{Activity, ParameterKind, Plan};
 use crate::repo::ProjectDir;
@@ -28,6 +28,8 @@ pub struct ExecuteOptions {
     pub jobs: usize,
     /// Execute, but record and commit nothing.
     pub skip_metadata_update: bool,
+    /// Where the steps run.
+    pub provider: ProviderOptions,
 }
 
 /// What `renku workflow execute` did.
@@ -183,9 +185,16 @@ pub struct PreparedExecution {
     steps: Vec<ExecStep>,
     jobs: usize,
     skip_metadata_update: bool,
+    provider: ProviderOptions,
 }
 
 impl PreparedExecution {
+    /// The same execution with its steps run by `provider` (the local executor by default).
+    pub fn with_provider(mut self, provider: ProviderOptions) -> PreparedExecution {
+        self.provider = provider;
+        self
+    }
+
     /// Runs the steps and records the executions in one commit.
     pub fn run(
         self,
@@ -194,12 +203,13 @@ impl PreparedExecution {
         observer: &dyn ExecObserver,
     ) -> Result<ExecuteReport> {
         let git = project.git()?;
-        let recorded = execute_and_record(
+        let executor = self.provider.executor(self.jobs)?;
+        let recorded = execute_and_record_with(
             ctx,
             project,
             &git,
             &self.steps,
-            self.jobs,
+            executor.as_ref(),
             observer,
             self.skip_metadata_update,
         )?;
@@ -228,13 +238,14 @@ pub fn prepare_execution(project: &ProjectDir, opts: &ExecuteOptions) -> Result<
         render_values(p, now);
     }
     let unresolved = std::mem::take(&mut resolved.unresolved);
-    PreparedExecution::new(
+    Ok(PreparedExecution::new(
         project,
         vec![resolved],
         unresolved,
         opts.jobs,
         opts.skip_metadata_update,
-    )
+    )?
+    .with_provider(opts.provider.clone()))
 }
 
 impl PreparedExecution {
@@ -280,6 +291,7 @@ impl PreparedExecution {
             steps,
             jobs,
             skip_metadata_update,
+            provider: ProviderOptions::default(),
         })
     }
 }

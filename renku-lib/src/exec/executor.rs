@@ -1,4 +1,4 @@
-//! The local executor: runs the steps of an execution graph as child processes, independent
+//! Executors, and the local one: it runs the steps of an execution graph as child processes, independent
 //! steps concurrently (up to `jobs` at once), each in the project root with its argument vector
 //! (no shell), its redirected streams and the `RENKU_ENV_<name>` variables of its inputs,
 //! outputs and parameters. The first failure stops the run: no new step starts, the running
@@ -66,6 +66,8 @@ pub trait ExecObserver: Sync {
     /// A line a step printed, when the executor captures output (concurrent runs); `stderr`
     /// tells which stream.
     fn step_output(&self, step: &ExecStep, line: &str, stderr: bool);
+    /// A line an external workflow runner (cwltool, toil) logged.
+    fn runner_output(&self, _line: &str) {}
 }
 
 /// An observer that reports nothing.
@@ -87,10 +89,161 @@ pub struct StepTiming {
 
 /// Hooks the caller runs on the executor's thread around each step.
 pub trait StepHooks {
-    /// Before step `i` starts (e.g. to hash its inputs).
+    /// Before step `i` starts, when the project holds the outputs of the steps before it
+    /// (e.g. to hash its inputs).
     fn before(&mut self, i: usize) -> Result<()>;
-    /// After step `i` succeeded (e.g. to hash its outputs).
+    /// After step `i` succeeded and its outputs are in the project (e.g. to hash them).
     fn after(&mut self, i: usize) -> Result<()>;
+}
+
+/// Runs the steps of an execution in a project.
+///
+/// Whatever runs the commands, an executor calls `hooks.before(i)` while the project holds
+/// the outputs of the steps step `i` depends on but not yet its own, and `hooks.after(i)` once
+/// step `i`'s outputs are in the project; it returns when every step finished, or with the
+/// first failure. The caller protects the outputs beforehand and records the executions
+/// afterwards, so every executor records the same activities.
+pub trait Executor {
+    /// Runs `steps` (dependencies set) in the project at `root`.
+    fn execute(
+        &self,
+        root: &Path,
+        steps: &[ExecStep],
+        hooks: &mut dyn StepHooks,
+        observer: &dyn ExecObserver,
+    ) -> Result<Vec<StepTiming>>;
+}
+
+/// The local executor: child processes in the project, up to `jobs` steps at once.
+#[derive(Debug, Clone, Copy)]
+pub struct Local {
+    /// Steps to run at once (at least 1).
+    pub jobs: usize,
+}
+
+impl Executor for Local {
+    fn execute(
+        &self,
+        root: &Path,
+        steps: &[ExecStep],
+        hooks: &mut dyn StepHooks,
+        observer: &dyn ExecObserver,
+    ) -> Result<Vec<StepTiming>> {
+        execute(root, steps, self.jobs, hooks, observer)
+    }
+}
+
+/// Where the steps of `update`, `rerun` and `workflow execute` run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Provider {
+    /// The local executor (the default).
+    #[default]
+    Local,
+    /// A CWL workflow run by cwltool.
+    Cwltool,
+    /// A CWL workflow run by Toil.
+    Toil,
+}
+
+/// The provider to run steps with and its options.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderOptions {
+    /// The provider.
+    pub provider: Provider,
+    /// Extra command-line options of the CWL runner (from `--config`).
+    pub runner_args: Vec<String>,
+}
+
+impl ProviderOptions {
+    /// The executor of this provider; fails when its runner is not installed.
+    pub fn executor(&self, jobs: usize) -> Result<Box<dyn Executor>> {
+        use super::cwl::{CwlExecutor, CwlRunner};
+        Ok(match self.provider {
+            Provider::Local => Box::new(Local { jobs }),
+            Provider::Cwltool => Box::new(CwlExecutor::new(
+                CwlRunner::Cwltool,
+                self.runner_args.clone(),
+            )?),
+            Provider::Toil => {
+                Box::new(CwlExecutor::new(CwlRunner::Toil, self.runner_args.clone())?)
+            }
+        })
+    }
+}
+
+/// The runner options a `--config` YAML file gives: every top-level `key: value` becomes
+/// `--key value`, `key: true` becomes `--key`, `false` and null leave the option out, and a
+/// list repeats the option for each item.
+pub fn runner_args_from_config(text: &str, origin: &str) -> Result<Vec<String>> {
+    let invalid = |why: String| Error::Usage(format!("Invalid value for '-c' / '--config': {why}"));
+    let value: serde_json::Value = serde_saphyr::from_str(text)
+        .map_err(|e| invalid(format!("{origin} is not valid YAML: {e}")))?;
+    let map = match value {
+        serde_json::Value::Object(map) => map,
+        serde_json::Value::Null => return Ok(Vec::new()),
+        _ => {
+            return Err(invalid(format!(
+                "{origin} must hold a mapping of option names to values."
+            )));
+        }
+    };
+    let scalar = |key: &str, v: &serde_json::Value| -> Result<Option<String>> {
+        match v {
+            serde_json::Value::String(s) => Ok(Some(s.clone())),
+            serde_json::Value::Number(n) => Ok(Some(n.to_string())),
+            _ => Err(invalid(format!(
+                "the value of '{key}' in {origin} must be a string, a number, a boolean or a list of those."
+            ))),
+        }
+    };
+    let mut args = Vec::new();
+    for (key, v) in &map {
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(invalid(format!("{origin} has an empty option name.")));
+        }
+        let option = if key.starts_with('-') {
+            key.to_string()
+        } else {
+            format!("--{key}")
+        };
+        match v {
+            serde_json::Value::Bool(true) => args.push(option),
+            serde_json::Value::Bool(false) | serde_json::Value::Null => {}
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    match item {
+                        serde_json::Value::Bool(true) => args.push(option.clone()),
+                        serde_json::Value::Bool(false) | serde_json::Value::Null => {}
+                        other => {
+                            if let Some(s) = scalar(key, other)? {
+                                args.push(option.clone());
+                                args.push(s);
+                            }
+                        }
+                    }
+                }
+            }
+            other => {
+                if let Some(s) = scalar(key, other)? {
+                    args.push(option);
+                    args.push(s);
+                }
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// Reads a `--config` file (see [`runner_args_from_config`]).
+pub fn read_runner_config(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Usage(format!(
+            "Invalid value for '-c' / '--config': Cannot read '{}': {e}",
+            path.display()
+        ))
+    })?;
+    runner_args_from_config(&text, &path.display().to_string())
 }
 
 /// The number of steps to run at once by default: the number of CPUs.
@@ -563,6 +716,40 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn config_keys_become_runner_options() {
+        let args = runner_args_from_config(
+            "parallel: true\nquiet: false\ntmpdir-prefix: /scratch/x\nretries: 3\n--raw: v\noverrides: [a.yml, b.yml]\nnothing:\n",
+            "c.yml",
+        )
+        .expect("valid config");
+        assert_eq!(
+            args,
+            [
+                "--raw",
+                "v",
+                "--overrides",
+                "a.yml",
+                "--overrides",
+                "b.yml",
+                "--parallel",
+                "--retries",
+                "3",
+                "--tmpdir-prefix",
+                "/scratch/x"
+            ]
+        );
+        assert!(
+            runner_args_from_config("", "c.yml")
+                .expect("empty")
+                .is_empty()
+        );
+        for bad in ["- a\n- b\n", "key: [unclosed\n", "nested: {a: 1}\n"] {
+            let err = runner_args_from_config(bad, "c.yml").expect_err(bad);
+            assert_eq!(err.exit_code(), crate::error::ExitCode::Usage, "{bad}");
+        }
+    }
     use crate::model::CommandParameter;
 
     /// A step running `sh -c SCRIPT`.

@@ -3,6 +3,7 @@
 //! its drawings (`workflow visualize`).
 
 pub mod current;
+pub mod cwl;
 pub mod execute;
 pub mod executor;
 pub mod graph;

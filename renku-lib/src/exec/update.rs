@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::current::WorkTree;
-use super::executor::{ExecObserver, ExecStep, StepHooks, StepTiming, execute};
+use super::executor::{
+    ExecObserver, ExecStep, Executor, Local, ProviderOptions, StepHooks, StepTiming,
+};
 use super::graph::{ActivityGraph, PlanFilter, Selection, within};
 use super::status::{check_paths_exist, downstream_generating, modified_usages};
 use crate::context::CommandContext;
@@ -35,6 +37,8 @@ pub struct UpdateOptions {
     pub jobs: usize,
     /// Execute, but record and commit nothing (the outputs stay as the steps wrote them).
     pub skip_metadata_update: bool,
+    /// Where the steps run.
+    pub provider: ProviderOptions,
 }
 
 /// Options of `renku rerun`.
@@ -50,6 +54,8 @@ pub struct RerunOptions {
     pub jobs: usize,
     /// Execute, but record and commit nothing (the outputs stay as the steps wrote them).
     pub skip_metadata_update: bool,
+    /// Where the steps run.
+    pub provider: ProviderOptions,
 }
 
 /// One step of an update or rerun, in execution order.
@@ -139,6 +145,7 @@ pub fn update(
             dry_run: opts.dry_run,
             jobs: opts.jobs,
             skip_metadata_update: opts.skip_metadata_update,
+            provider: &opts.provider,
         },
         observer,
     )
@@ -177,6 +184,7 @@ pub fn rerun(
             dry_run: opts.dry_run,
             jobs: opts.jobs,
             skip_metadata_update: opts.skip_metadata_update,
+            provider: &opts.provider,
         },
         observer,
     )?;
@@ -258,10 +266,11 @@ pub fn set_step_dependencies(steps: &mut [ExecStep]) {
 }
 
 /// How selected steps run.
-struct RunSettings {
+struct RunSettings<'a> {
     dry_run: bool,
     jobs: usize,
     skip_metadata_update: bool,
+    provider: &'a ProviderOptions,
 }
 
 /// Asks for new values of the inputs of re-executed steps (`renku rerun --edit-inputs`).
@@ -310,7 +319,7 @@ fn run_selected(
     project: &ProjectDir,
     git: &Git,
     prepared: PreparedSteps,
-    settings: &RunSettings,
+    settings: &RunSettings<'_>,
     observer: &dyn ExecObserver,
 ) -> Result<ExecutionReport> {
     let mut report = ExecutionReport::default();
@@ -329,12 +338,13 @@ fn run_selected(
         return Ok(report);
     }
 
-    let recorded = execute_and_record(
+    let executor = settings.provider.executor(settings.jobs)?;
+    let recorded = execute_and_record_with(
         ctx,
         project,
         git,
         &steps,
-        settings.jobs,
+        executor.as_ref(),
         observer,
         settings.skip_metadata_update,
     )?;
@@ -438,7 +448,7 @@ pub(crate) fn missing_inputs(root: &std::path::Path, steps: &[ExecStep]) -> Vec<
     missing
 }
 
-/// What [`execute_and_record`] recorded.
+/// What [`execute_and_record_with`] recorded.
 #[derive(Debug, Clone, Default)]
 pub struct Recorded {
     /// One new activity per step (none with `skip_metadata_update`).
@@ -447,8 +457,30 @@ pub struct Recorded {
     pub lfs: Tracked,
 }
 
-/// Executes `steps` (dependencies set) and records one new activity per step, with the outputs
-/// and the inputs git did not have yet, in one commit. All outputs are backed up first, so a
+/// Executes `steps` (dependencies set) with the local executor, `jobs` at once, and records
+/// them (see [`execute_and_record_with`]).
+pub fn execute_and_record(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    git: &Git,
+    steps: &[ExecStep],
+    jobs: usize,
+    observer: &dyn ExecObserver,
+    skip_metadata_update: bool,
+) -> Result<Recorded> {
+    execute_and_record_with(
+        ctx,
+        project,
+        git,
+        steps,
+        &Local { jobs },
+        observer,
+        skip_metadata_update,
+    )
+}
+
+/// Executes `steps` (dependencies set) with `executor` and records one new activity per step,
+/// with the outputs and the inputs git did not have yet, in one commit. All outputs are backed up first, so a
 /// failure restores them. With `skip_metadata_update`, the outputs stay as the steps left them
 /// and nothing is recorded or committed.
 ///
@@ -456,12 +488,12 @@ pub struct Recorded {
 /// finished, the patterns its outputs need are appended to `.gitattributes` (committed with
 /// the rest), so the checksums recorded for them — and for later steps' usages of them — are
 /// those of the pointers git commits.
-pub fn execute_and_record(
+pub fn execute_and_record_with(
     ctx: &CommandContext,
     project: &ProjectDir,
     git: &Git,
     steps: &[ExecStep],
-    jobs: usize,
+    executor: &dyn Executor,
     observer: &dyn ExecObserver,
     skip_metadata_update: bool,
 ) -> Result<Recorded> {
@@ -504,7 +536,7 @@ pub fn execute_and_record(
         used: vec![Vec::new(); steps.len()],
         generated: vec![Vec::new(); steps.len()],
     };
-    let timings = execute(&root, steps, jobs, &mut hooks, observer)?;
+    let timings = executor.execute(&root, steps, &mut hooks, observer)?;
     let RecordingHooks {
         used,
         generated,

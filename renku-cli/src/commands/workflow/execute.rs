@@ -8,7 +8,7 @@ use renku_lib::Result;
 use renku_lib::exec::execute::{ExecuteOptions, prepare_execution};
 
 use crate::commands::Env;
-use crate::commands::update::{Provider, StepPrinter, jobs};
+use crate::commands::update::{Provider, StepPrinter, jobs, provider_options};
 use crate::ui;
 
 /// Execute a plan with new values and record the execution.
@@ -28,9 +28,13 @@ pub struct ExecuteArgs {
     /// YAML file mapping parameter names (or step names, for composites) to values.
     #[arg(long, value_name = "FILE")]
     pub values: Option<PathBuf>,
-    /// Where to run the steps.
+    /// Where to run the steps (renku-python's default is toil; ours is local).
     #[arg(short = 'p', long, value_enum, default_value = "local")]
     pub provider: Provider,
+    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
+    /// `key: true` → `--key`).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// How many steps to run at once (default: the number of CPUs).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
@@ -45,9 +49,9 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
         None => BTreeMap::new(),
         Some(f) => renku_lib::workflow::export::read_values_file(f)?,
     };
+    let provider = provider_options(args.provider, args.config.as_deref())?;
     let project = env.project()?;
     let jobs = jobs(args.jobs)?;
-    let Provider::Local = args.provider;
     let prepared = prepare_execution(
         &project,
         &ExecuteOptions {
@@ -56,6 +60,7 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
             values,
             jobs,
             skip_metadata_update: args.skip_metadata_update,
+            provider,
         },
     )?;
     if !prepared.unresolved.is_empty() {

@@ -8,7 +8,7 @@ use renku_lib::exec::iterate::{IterateOptions, plan_iterations};
 use renku_lib::{Error, Result};
 
 use crate::commands::Env;
-use crate::commands::update::{Provider, StepPrinter, jobs};
+use crate::commands::update::{Provider, StepPrinter, jobs, provider_options};
 use crate::ui;
 
 /// Execute a plan once for every combination of values (a grid search), and record every run.
@@ -33,9 +33,13 @@ pub struct IterateArgs {
     /// Print the plan and the values of each run, and stop.
     #[arg(short = 'n', long = "dry-run")]
     pub dry_run: bool,
-    /// Where to run the steps.
+    /// Where to run the steps (renku-python's default is toil; ours is local).
     #[arg(short = 'p', long, value_enum, default_value = "local")]
     pub provider: Provider,
+    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
+    /// `key: true` → `--key`).
+    #[arg(short = 'c', long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// How many steps to run at once (default: the number of CPUs).
     #[arg(short = 'j', long)]
     pub jobs: Option<usize>,
@@ -50,9 +54,9 @@ pub fn run(env: &Env, args: IterateArgs) -> Result<u8> {
         None => BTreeMap::new(),
         Some(f) => renku_lib::workflow::export::read_values_file(f)?,
     };
+    let provider = provider_options(args.provider, args.config.as_deref())?;
     let project = env.project()?;
     let jobs = jobs(args.jobs)?;
-    let Provider::Local = args.provider;
     let iterations = plan_iterations(
         &project,
         &IterateOptions {
@@ -89,9 +93,11 @@ pub fn run(env: &Env, args: IterateArgs) -> Result<u8> {
     if args.dry_run {
         return Ok(0);
     }
-    let report = iterations
-        .prepare(&project)?
-        .run(&env.ctx, &project, &StepPrinter)?;
+    let report = iterations.prepare(&project)?.with_provider(provider).run(
+        &env.ctx,
+        &project,
+        &StepPrinter,
+    )?;
     ui::lfs_message(&report.lfs);
     Ok(0)
 }
