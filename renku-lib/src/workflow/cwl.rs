@@ -344,39 +344,69 @@ fn step_tool(
                     }
                 } else {
                     let class = class_of(root, p);
-                    let id = ids.fresh(&cwl_id(&p.name));
-                    inputs.insert(
-                        id.clone(),
-                        json!({
-                            "type": class,
-                            "default": {"class": class, "location": file_uri(&root.join(&rel))},
-                        }),
-                    );
-                    if let Some(source) = mapped.get(&p.id) {
-                        step_in.insert(id.clone(), json!(source));
-                    }
-                    stages.push(Stage {
-                        input: id,
-                        entryname: rel.clone(),
-                        from_project: true,
-                    });
-                    // A directory that holds what earlier steps generate: theirs replace the
-                    // project's.
+                    // A directory that holds what earlier steps generate: its other entries
+                    // come from the project, those from the steps.
+                    let mut inner: BTreeMap<String, Produced> = BTreeMap::new();
                     if class == "Directory" {
-                        let mut inner: BTreeMap<String, Produced> = BTreeMap::new();
-                        for o in earlier.iter().filter(|o| within(&o.path, &rel)) {
+                        for o in earlier
+                            .iter()
+                            .filter(|o| within(&o.path, &rel) && o.path != rel)
+                        {
                             inner.insert(o.path.clone(), o.clone());
                         }
-                        for (path, o) in inner {
-                            let id = ids.fresh(&cwl_id(&format!("{}_{path}", p.name)));
-                            inputs.insert(id.clone(), json!({"type": o.class()}));
-                            step_in.insert(id.clone(), o.source());
-                            stages.push(Stage {
-                                input: id,
-                                entryname: path,
-                                from_project: false,
-                            });
+                    }
+                    if inner.is_empty() {
+                        let id = ids.fresh(&cwl_id(&p.name));
+                        inputs.insert(
+                            id.clone(),
+                            json!({
+                                "type": class,
+                                "default": {"class": class, "location": file_uri(&root.join(&rel))},
+                            }),
+                        );
+                        if let Some(source) = mapped.get(&p.id) {
+                            step_in.insert(id.clone(), json!(source));
                         }
+                        stages.push(Stage {
+                            input: id,
+                            entryname: rel.clone(),
+                            from_project: true,
+                        });
+                        continue;
+                    }
+                    // Only the outermost generated paths (a file inside a generated
+                    // directory comes with it).
+                    let outermost: Vec<String> = inner
+                        .keys()
+                        .filter(|k| !inner.keys().any(|o| o != *k && within(k, o)))
+                        .cloned()
+                        .collect();
+                    for (path, directory) in project_entries(root, &rel, &outermost) {
+                        let class = if directory { "Directory" } else { "File" };
+                        let id = ids.fresh(&cwl_id(&format!("{}_{path}", p.name)));
+                        inputs.insert(
+                            id.clone(),
+                            json!({
+                                "type": class,
+                                "default": {"class": class, "location": file_uri(&root.join(&path))},
+                            }),
+                        );
+                        stages.push(Stage {
+                            input: id,
+                            entryname: path,
+                            from_project: true,
+                        });
+                    }
+                    for path in outermost {
+                        let Some(o) = inner.get(&path) else { continue };
+                        let id = ids.fresh(&cwl_id(&format!("{}_{path}", p.name)));
+                        inputs.insert(id.clone(), json!({"type": o.class()}));
+                        step_in.insert(id.clone(), o.source());
+                        stages.push(Stage {
+                            input: id,
+                            entryname: path,
+                            from_project: false,
+                        });
                     }
                 }
             }
@@ -521,6 +551,34 @@ fn step_tool(
         step_in,
         outputs,
     }
+}
+
+/// The entries of the project directory `dir` (relative to `root`) other than `generated`
+/// paths inside it, as `(path, is directory)`: directories that hold a generated path are
+/// broken up into their entries, the others kept whole.
+fn project_entries(root: &Path, dir: &str, generated: &[String]) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        return out;
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let path = format!("{dir}/{name}");
+        if generated.contains(&path) {
+            continue;
+        }
+        let directory = root.join(&path).is_dir();
+        if directory && generated.iter().any(|g| within(g, &path)) {
+            out.extend(project_entries(root, &path, generated));
+        } else {
+            out.push((path, directory));
+        }
+    }
+    out
 }
 
 /// CWL directory literals (nested) that create `dirs` in the working directory.
@@ -771,7 +829,12 @@ mod tests {
 
     #[test]
     fn directory_inputs_take_files_earlier_steps_generate() {
-        let root = Path::new("/nonexistent-project");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("data/sub")).expect("mkdir");
+        for f in ["data/old.txt", "data/new.txt", "data/sub/s.txt"] {
+            std::fs::write(root.join(f), "recorded").expect("write");
+        }
         let first = plan(
             "first",
             vec![param(
@@ -802,13 +865,33 @@ mod tests {
         ];
         let wf = workflow(root, "wf", None, &steps, &[]);
         let s1 = &wf.document["steps"]["step_1"];
-        let l = listing(s1);
-        assert_eq!(l[0]["entryname"], "data");
+        // The generated file comes from the first step, the directory's other entries from
+        // the project (never the project's directory itself, which holds a stale copy).
+        let entries: Vec<(String, bool)> = listing(s1)
+            .iter()
+            .map(|e| {
+                (
+                    e["entryname"].as_str().unwrap_or_default().to_string(),
+                    s1["in"]
+                        .get(
+                            e["entry"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .trim_start_matches("$(inputs.")
+                                .trim_end_matches(')'),
+                        )
+                        .is_some(),
+                )
+            })
+            .collect();
         assert_eq!(
-            l[0]["writable"], true,
-            "a copy, never the project's directory"
+            entries,
+            vec![
+                ("data/new.txt".to_string(), true),
+                ("data/old.txt".to_string(), false),
+                ("data/sub".to_string(), false),
+            ]
         );
-        assert_eq!(l[1]["entryname"], "data/new.txt");
         assert_eq!(s1["in"]["input_1_data_new_txt"], "step_0/output_1");
         // The first step's output directory is created by a literal, not a staged file.
         let l0 = listing(&wf.document["steps"]["step_0"]);
