@@ -843,3 +843,53 @@ fn rerun_edit_inputs_asks_for_the_inputs_the_chain_starts_from() {
     let status = stdout(&env.run_in(&root, &["status"]));
     assert_contains(&status, "out.txt: other.txt");
 }
+
+#[test]
+fn a_failed_update_restores_executable_outputs_with_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "hi\n")]);
+    env.ok(
+        &root,
+        &[
+            "run",
+            "--name",
+            "mk",
+            "--input",
+            "a.txt",
+            "--output",
+            "tool.sh",
+            "--",
+            "sh",
+            "-c",
+            "cp a.txt tool.sh && chmod +x tool.sh",
+        ],
+    );
+    env.ok(
+        &root,
+        &[
+            "run",
+            "--name",
+            "needs-hi",
+            "--input",
+            "tool.sh",
+            "--output",
+            "e.txt",
+            "--",
+            "sh",
+            "-c",
+            "grep hi tool.sh > e.txt",
+        ],
+    );
+    std::fs::write(root.join("a.txt"), "bye\n").unwrap();
+    env.git(&root, &["commit", "-qam", "no hi"]);
+    let before = snapshot(&env, &root);
+    // mk rewrites tool.sh, then needs-hi fails: tool.sh comes back, executable as before.
+    assert_code(&env.run_in(&root, &["update", "--all"]), 1);
+    assert_unchanged(&env, &root, &before, "failed update");
+    let mode = std::fs::metadata(root.join("tool.sh"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111, "{mode:o}");
+}
