@@ -16,6 +16,7 @@ mod lfs;
 mod lock;
 mod maintenance;
 mod project;
+mod providers;
 mod run;
 mod template;
 mod update;
