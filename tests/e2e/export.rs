@@ -608,3 +608,53 @@ fn renku_format_of_composites_and_nested_composites() {
     }
     assert_eq!(env.status(&root), "");
 }
+
+#[test]
+fn standard_input_comes_from_the_staged_file() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("data/in.txt", "1\n2\n")]);
+    let run_with_streams = |args: &[&str], stdin: &str, out: &str| {
+        let input = std::fs::File::open(root.join(stdin)).unwrap();
+        let output = std::fs::File::create(root.join(out)).unwrap();
+        let o = env
+            .renku_in(&root)
+            .args(args)
+            .stdin(input)
+            .stdout(output)
+            .output()
+            .unwrap();
+        assert_success(&o);
+    };
+    // sorted reads the project's file on stdin, counted reads sorted's output.
+    run_with_streams(
+        &["run", "--name", "sorted", "sort", "-r"],
+        "data/in.txt",
+        "data/s.txt",
+    );
+    run_with_streams(
+        &["run", "--name", "counted", "wc", "-l"],
+        "data/s.txt",
+        "n.txt",
+    );
+    env.ok(
+        &root,
+        &["workflow", "compose", "streams", "sorted", "counted"],
+    );
+    std::fs::write(root.join("data/in.txt"), "1\n2\n3\n").unwrap();
+    env.git(&root, &["commit", "-qam", "more"]);
+    let text = export_runs_like_execute(
+        &env,
+        &root,
+        "streams",
+        &[],
+        &[
+            ("step_0_output_3", "data/s.txt"),
+            ("step_1_output_3", "n.txt"),
+        ],
+    );
+    assert_eq!(
+        read_file(&env.work().join("streams-copy"), "data/s.txt"),
+        "3\n2\n1\n"
+    );
+    assert_contains(&text, "stdin: $(inputs.input_2.path)\n");
+}
