@@ -12,13 +12,19 @@ use crate::commands::Env;
 /// Export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A CWL v1.0 CommandLineTool (runs with cwltool).
+    /// CWL v1.0: a CommandLineTool for a plan, a Workflow for a composite plan (runs with
+    /// cwltool).
     Cwl,
     /// A renku workflow file.
     Renku,
 }
 
 /// Export a plan as CWL or as a renku workflow file.
+///
+/// A composite plan becomes a CWL Workflow with one step per plan it runs, each reading what
+/// earlier steps write from their outputs, and its mappings as workflow inputs; or a workflow
+/// file with one step per child plan. The values are those `renku workflow execute` would run
+/// with (`--values` applied).
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Plan name or id.
@@ -29,7 +35,8 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout.
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
-    /// YAML file mapping parameter names to the values to export with.
+    /// YAML file mapping parameter names (for a composite: mappings and STEP.NAME, or nested
+    /// mappings) to the values to export with.
     #[arg(long, value_name = "FILE")]
     pub values: Option<PathBuf>,
 }
