@@ -164,7 +164,7 @@ fn export_with_values_and_renku_format() {
         ],
     );
     assert_success(&out);
-    assert_contains(&stdout(&out), "default: 1\n");
+    assert_contains(&stdout(&out), "default: \"1\"\n");
 
     // Errors: unknown plan (exit 1), unknown parameter in --values (exit 2), bad YAML (exit 2).
     assert_code(&env.run_in(&root, &["workflow", "export", "nope"]), 1);
@@ -377,7 +377,7 @@ fn composite_cwl_export_with_link_and_mapping_runs_like_execute() {
     assert_eq!(read_file(&copy, "c.txt"), "12 mid.txt\n");
     // The mappings are the workflow's inputs; s2 reads s1's output.
     assert_contains(&text, "inputs:\n  inp:\n    default:\n      class: File\n");
-    assert_contains(&text, "  lines:\n    default: 2\n    type: int\n");
+    assert_contains(&text, "  lines:\n    default: \"2\"\n    type: string\n");
     assert_contains(&text, "c_1: step_0/output_2\n");
     assert_contains(&text, "n_1: lines\n");
 }

@@ -122,8 +122,8 @@ pub fn workflow(
                 doc.insert("default".into(), json!(first.value_text()));
             }
             ParameterKind::Parameter => {
-                doc.insert("type".into(), json!(scalar_type(&first.default_value)));
-                doc.insert("default".into(), first.default_value.clone());
+                doc.insert("type".into(), json!("string"));
+                doc.insert("default".into(), json!(first.value_text()));
             }
         }
         if let Some(d) = &input.description {
@@ -303,14 +303,17 @@ fn step_tool(
     let staged = |stages: &[Stage], path: &str| stages.iter().any(|s| s.entryname == path);
 
     for p in &plan.parameters {
-        env.insert(format!("RENKU_ENV_{}", p.name), json!(p.value_text()));
+        env.insert(
+            format!("RENKU_ENV_{}", p.name),
+            json!(literal(&p.value_text())),
+        );
         let rel = p.value_text();
         match p.kind {
             ParameterKind::Input => {
                 let stdin = p.mapped_to == Some(Stream::Stdin);
                 if stdin {
                     // Where the runner staged the file (a relative path is not one it knows).
-                    doc.insert("stdin".into(), json!(rel));
+                    doc.insert("stdin".into(), json!(literal(&rel)));
                 } else if p.position.is_some() {
                     let id = ids.fresh(&format!("{}_arg", cwl_id(&p.name)));
                     inputs.insert(
@@ -425,13 +428,13 @@ fn step_tool(
             ParameterKind::Output => {
                 let directory = class_of(root, p) == "Directory";
                 let id = ids.fresh(&cwl_id(&p.name));
-                let mut glob = json!(rel);
+                let mut glob = json!(literal(&rel));
                 match p.mapped_to {
                     Some(Stream::Stdout) => {
-                        doc.insert("stdout".into(), json!(rel));
+                        doc.insert("stdout".into(), json!(literal(&rel)));
                     }
                     Some(Stream::Stderr) => {
-                        doc.insert("stderr".into(), json!(rel));
+                        doc.insert("stderr".into(), json!(literal(&rel)));
                     }
                     _ if p.position.is_some() => {
                         let arg = ids.fresh(&format!("{id}_arg"));
@@ -461,9 +464,11 @@ fn step_tool(
             }
             ParameterKind::Parameter => {
                 let id = ids.fresh(&cwl_id(&p.name));
+                // The text the local executor passes (CWL would render numbers and booleans
+                // its own way).
                 let mut input = Map::new();
-                input.insert("type".into(), json!(scalar_type(&p.default_value)));
-                input.insert("default".into(), p.default_value.clone());
+                input.insert("type".into(), json!("string"));
+                input.insert("default".into(), json!(p.value_text()));
                 if p.position.is_some() {
                     input.insert("inputBinding".into(), binding(p));
                 }
@@ -512,7 +517,7 @@ fn step_tool(
             || output_paths.iter().any(|o| within(o, &s.entryname));
         listing.push(json!({
             "entry": format!("$(inputs.{})", s.input),
-            "entryname": s.entryname,
+            "entryname": literal(&s.entryname),
             "writable": writable,
         }));
     }
@@ -662,13 +667,9 @@ fn binding(p: &CommandParameter) -> Value {
     Value::Object(b)
 }
 
-fn scalar_type(v: &Value) -> &'static str {
-    match v {
-        Value::Number(n) if n.is_i64() || n.is_u64() => "int",
-        Value::Number(_) => "double",
-        Value::Bool(_) => "boolean",
-        _ => "string",
-    }
+/// `text` as a literal in a CWL field that may hold parameter references.
+fn literal(text: &str) -> String {
+    text.replace("$(", "\\$(").replace("${", "\\${")
 }
 
 #[cfg(test)]
@@ -921,5 +922,7 @@ mod tests {
         assert_eq!(ids.fresh("a"), "a");
         assert_eq!(ids.fresh("a"), "a_2");
         assert_eq!(file_uri(Path::new("/p/a b.txt")), "file:///p/a%20b.txt");
+        assert_eq!(literal("a$(b)${c}"), "a\\$(b)\\${c}");
+        assert_eq!(literal("plain.txt"), "plain.txt");
     }
 }
