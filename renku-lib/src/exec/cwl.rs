@@ -124,6 +124,15 @@ impl Drop for RemoveOnDrop {
     }
 }
 
+/// Removes a directory when dropped, if it is empty.
+struct RemoveIfEmpty(PathBuf);
+
+impl Drop for RemoveIfEmpty {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
 impl Executor for CwlExecutor {
     fn execute(
         &self,
@@ -148,7 +157,10 @@ impl Executor for CwlExecutor {
             format!("plan-collection-{}", crate::util::new_hex_id())
         };
         let exported = workflow(root, &label, None, &wf_steps, &[]);
+        // Scratch space inside the project (outputs move into place without crossing file
+        // systems); a `.renku/tmp` made for this run goes again afterwards.
         let tmp = root.join(crate::store::TMP_DIR);
+        let _made_tmp = (!tmp.exists()).then(|| RemoveIfEmpty(tmp.clone()));
         std::fs::create_dir_all(&tmp)
             .map_err(|e| Error::io(format!("Cannot create {}", tmp.display()), e))?;
         let work = tempfile::Builder::new()
