@@ -153,8 +153,9 @@ PY
     git add data && git commit -qm data
     for i in $(seq 1 "$activities"); do
         d=$(printf 'data/d%03d' $(( (i - 1) % (files / 1000 > 0 ? files / 1000 : 1) )))
-        src=$(ls "$d" | head -n 1)
-        "$renku" run --name "a-$i" --no-output --input "$d/$src" -- true >/dev/null
+        # (A glob, not `ls | head`: with pipefail, ls dying of SIGPIPE would end the script.)
+        first=("$d"/*)
+        "$renku" run --name "a-$i" --no-output --input "${first[0]}" -- true >/dev/null
     done
     git status >/dev/null
 )
