@@ -516,3 +516,49 @@ fn removing_a_step_of_a_composite_needs_force() {
     assert_success(&out);
     assert_eq!(stderr(&out), "");
 }
+
+#[test]
+fn execute_dry_run_shows_the_commands_with_the_values_and_changes_nothing() {
+    let env = TestEnv::new();
+    let root = two_steps(&env);
+    env.ok(
+        &root,
+        &[
+            "workflow",
+            "compose",
+            "--map",
+            "inp=s1.input-1",
+            "--link",
+            "s1.output-2=s2.c-1",
+            "comp",
+            "s1",
+            "s2",
+        ],
+    );
+    let before = snapshot(&env, &root);
+    let out = env.ok(
+        &root,
+        &[
+            "workflow",
+            "execute",
+            "comp",
+            "-n",
+            "--set",
+            "inp=x.txt",
+            "--set",
+            "s1.output-2=d.txt",
+        ],
+    );
+    assert_eq!(
+        out,
+        "STEP    COMMAND\n------  -------------------\ns1      cp x.txt d.txt\ns2      wc -c d.txt > c.txt\n"
+    );
+    assert_unchanged(&env, &root, &before, "dry run");
+    // Checks still apply: a missing input is an error.
+    let out = env.run_in(
+        &root,
+        &["workflow", "execute", "comp", "-n", "--set", "inp=nope.txt"],
+    );
+    assert_code(&out, 2);
+    assert_contains(&stderr(&out), "Input 'nope.txt' does not exist!");
+}

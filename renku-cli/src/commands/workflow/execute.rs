@@ -41,6 +41,9 @@ pub struct ExecuteArgs {
     /// Execute, but record and commit nothing.
     #[arg(long = "skip-metadata-update")]
     pub skip_metadata_update: bool,
+    /// Show the steps and the commands they would run, with the values applied, and stop.
+    #[arg(short = 'n', long = "dry-run")]
+    pub dry_run: bool,
 }
 
 /// Runs `renku workflow execute`.
@@ -69,6 +72,18 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
             args.name_or_id,
             prepared.unresolved.join(",")
         ));
+    }
+    if args.dry_run {
+        let rows: Vec<Vec<String>> = prepared
+            .plans
+            .iter()
+            .map(|p| vec![p.name.clone(), p.full_command()])
+            .collect();
+        crate::out!(
+            "{}",
+            ui::table(&["step", "command"], &rows, &[false, false])
+        );
+        return Ok(0);
     }
     let report = prepared.run(&env.ctx, &project, &StepPrinter)?;
     ui::lfs_message(&report.lfs);
