@@ -4,6 +4,7 @@
 pub mod completion;
 pub mod config;
 pub mod doctor;
+pub mod execution;
 pub mod gc;
 pub mod init;
 pub mod log;

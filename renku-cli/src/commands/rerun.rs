@@ -11,8 +11,9 @@ use renku_lib::repo::ProjectDir;
 use renku_lib::{Error, Result};
 
 use super::Env;
+use super::execution::{ExecutionArgs, Provider, StepPrinter};
 use super::status::project_paths;
-use super::update::{Provider, StepPrinter, jobs, print_plan, provider_options};
+use super::update::print_plan;
 use crate::ui;
 
 /// Output format of `renku rerun --check`.
@@ -59,30 +60,19 @@ pub struct RerunArgs {
     /// Output format of the `--check` report.
     #[arg(long, value_enum, default_value = "text", requires = "check")]
     pub format: CheckFormat,
-    /// Where to run the steps (renku-python's default is toil; ours is local).
-    #[arg(short = 'p', long, value_enum, default_value = "local")]
-    pub provider: Provider,
-    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
-    /// `key: true` → `--key`).
-    #[arg(short = 'c', long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How many steps to run at once (default: the number of CPUs).
-    #[arg(short = 'j', long)]
-    pub jobs: Option<usize>,
-    /// Execute, but record and commit nothing.
-    #[arg(long = "skip-metadata-update")]
-    pub skip_metadata_update: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
 }
 
 /// Runs `renku rerun`.
 pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
     let project = env.project()?;
-    let jobs = jobs(args.jobs)?;
+    let jobs = args.execution.jobs()?;
     let paths = project_paths(&project, &args.paths)?;
     let sources = project_paths(&project, &args.sources)?;
-    let provider = provider_options(args.provider, args.config.as_deref())?;
+    let provider = args.execution.provider_options()?;
     if args.check {
-        if args.provider != Provider::Local {
+        if args.execution.provider != Provider::Local {
             return Err(Error::Usage(
                 "'--check' re-executes with the local provider only.".into(),
             ));
@@ -106,7 +96,7 @@ pub fn run(env: &Env, args: RerunArgs) -> Result<u8> {
             sources,
             dry_run: args.dry_run,
             jobs,
-            skip_metadata_update: args.skip_metadata_update,
+            skip_metadata_update: args.execution.skip_metadata_update,
             provider,
         },
         &StepPrinter,

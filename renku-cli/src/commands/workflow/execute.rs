@@ -8,7 +8,7 @@ use renku_lib::Result;
 use renku_lib::exec::execute::{ExecuteOptions, prepare_execution};
 
 use crate::commands::Env;
-use crate::commands::update::{Provider, StepPrinter, jobs, provider_options};
+use crate::commands::execution::{ExecutionArgs, StepPrinter};
 use crate::ui;
 
 /// Execute a plan with new values and record the execution.
@@ -28,19 +28,8 @@ pub struct ExecuteArgs {
     /// YAML file mapping parameter names (or step names, for composites) to values.
     #[arg(long, value_name = "FILE")]
     pub values: Option<PathBuf>,
-    /// Where to run the steps (renku-python's default is toil; ours is local).
-    #[arg(short = 'p', long, value_enum, default_value = "local")]
-    pub provider: Provider,
-    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
-    /// `key: true` → `--key`).
-    #[arg(short = 'c', long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How many steps to run at once (default: the number of CPUs).
-    #[arg(short = 'j', long)]
-    pub jobs: Option<usize>,
-    /// Execute, but record and commit nothing.
-    #[arg(long = "skip-metadata-update")]
-    pub skip_metadata_update: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
     /// Show the steps and the commands they would run, with the values applied, and stop.
     #[arg(short = 'n', long = "dry-run")]
     pub dry_run: bool,
@@ -52,9 +41,9 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
         None => BTreeMap::new(),
         Some(f) => renku_lib::workflow::export::read_values_file(f)?,
     };
-    let provider = provider_options(args.provider, args.config.as_deref())?;
+    let provider = args.execution.provider_options()?;
     let project = env.project()?;
-    let jobs = jobs(args.jobs)?;
+    let jobs = args.execution.jobs()?;
     let prepared = prepare_execution(
         &project,
         &ExecuteOptions {
@@ -62,7 +51,7 @@ pub fn run(env: &Env, args: ExecuteArgs) -> Result<u8> {
             set: args.set,
             values,
             jobs,
-            skip_metadata_update: args.skip_metadata_update,
+            skip_metadata_update: args.execution.skip_metadata_update,
             provider,
         },
     )?;

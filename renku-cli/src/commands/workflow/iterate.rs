@@ -8,7 +8,7 @@ use renku_lib::exec::iterate::{IterateOptions, plan_iterations};
 use renku_lib::{Error, Result};
 
 use crate::commands::Env;
-use crate::commands::update::{Provider, StepPrinter, jobs, provider_options};
+use crate::commands::execution::{ExecutionArgs, StepPrinter};
 use crate::ui;
 
 /// Execute a plan once for every combination of values (a grid search), and record every run.
@@ -33,19 +33,8 @@ pub struct IterateArgs {
     /// Print the plan and the values of each run, and stop.
     #[arg(short = 'n', long = "dry-run")]
     pub dry_run: bool,
-    /// Where to run the steps (renku-python's default is toil; ours is local).
-    #[arg(short = 'p', long, value_enum, default_value = "local")]
-    pub provider: Provider,
-    /// YAML file of options for the cwltool or toil runner (`key: value` → `--key value`,
-    /// `key: true` → `--key`).
-    #[arg(short = 'c', long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// How many steps to run at once (default: the number of CPUs).
-    #[arg(short = 'j', long)]
-    pub jobs: Option<usize>,
-    /// Execute, but record and commit nothing.
-    #[arg(long = "skip-metadata-update")]
-    pub skip_metadata_update: bool,
+    #[command(flatten)]
+    pub execution: ExecutionArgs,
 }
 
 /// Runs `renku workflow iterate`.
@@ -54,9 +43,9 @@ pub fn run(env: &Env, args: IterateArgs) -> Result<u8> {
         None => BTreeMap::new(),
         Some(f) => renku_lib::workflow::export::read_values_file(f)?,
     };
-    let provider = provider_options(args.provider, args.config.as_deref())?;
+    let provider = args.execution.provider_options()?;
     let project = env.project()?;
-    let jobs = jobs(args.jobs)?;
+    let jobs = args.execution.jobs()?;
     let iterations = plan_iterations(
         &project,
         &IterateOptions {
@@ -64,7 +53,7 @@ pub fn run(env: &Env, args: IterateArgs) -> Result<u8> {
             mapping,
             maps: args.map,
             jobs,
-            skip_metadata_update: args.skip_metadata_update,
+            skip_metadata_update: args.execution.skip_metadata_update,
         },
     )?;
     crate::out!(
