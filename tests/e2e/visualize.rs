@@ -7,22 +7,12 @@ use crate::common::*;
 
 /// Initialises project `p` with `files` committed.
 fn project(env: &TestEnv, files: &[(&str, &str)]) -> PathBuf {
-    let root = env.init_project("p");
-    for (path, content) in files {
-        let p = root.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, content).unwrap();
-    }
-    env.git(&root, &["add", "-A"]);
-    env.git(&root, &["commit", "-qm", "setup", "--allow-empty"]);
-    root
+    env.project_with(files)
 }
 
 #[track_caller]
 fn ok(env: &TestEnv, root: &Path, args: &[&str]) -> String {
-    let out = env.run_in(root, args);
-    assert_success(&out);
-    stdout(&out)
+    env.ok(root, args)
 }
 
 /// in.txt → s1 → mid.txt → s2 → out.txt.
