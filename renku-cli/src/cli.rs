@@ -69,6 +69,9 @@ pub enum Command {
     /// Work with the project's plans.
     #[command(subcommand)]
     Workflow(commands::workflow::WorkflowCommand),
+    /// Work with datasets: versioned collections of files with metadata.
+    #[command(subcommand)]
+    Dataset(commands::dataset::DatasetCommand),
     Rollback(commands::rollback::RollbackArgs),
     Gc(commands::gc::GcArgs),
     Doctor(commands::doctor::DoctorArgs),

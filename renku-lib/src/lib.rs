@@ -9,6 +9,7 @@
 
 pub mod config;
 pub mod context;
+pub mod dataset;
 pub mod error;
 pub mod exec;
 pub mod interrupt;

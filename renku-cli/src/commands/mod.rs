@@ -3,6 +3,7 @@
 
 pub mod completion;
 pub mod config;
+pub mod dataset;
 pub mod doctor;
 pub mod execution;
 pub mod gc;
@@ -41,6 +42,11 @@ impl Env {
             .path
             .clone()
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The directory relative paths on the command line are resolved against.
+    pub fn cwd(&self) -> Result<PathBuf> {
+        std::env::current_dir().map_err(|e| Error::io("Cannot read the current directory", e))
     }
 
     /// The project the command works on (exit 2 outside one, 3/4 for other formats).
@@ -94,6 +100,7 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Update(args) => update::run(&env, args),
         Command::Rerun(args) => rerun::run(&env, args),
         Command::Workflow(cmd) => workflow::run(&env, cmd),
+        Command::Dataset(cmd) => dataset::run(&env, cmd),
         Command::Rollback(args) => rollback::run(&env, args),
         Command::Gc(args) => gc::run(&env, args),
         Command::Doctor(args) => doctor::run(&env, args),

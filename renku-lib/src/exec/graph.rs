@@ -496,6 +496,8 @@ pub(crate) mod tests {
             generated_checksums: generated.iter().map(|_| "c".to_string()).collect(),
             hidden_used: Vec::new(),
             ended: Some(date),
+            slug: None,
+            merges: Vec::new(),
         }
     }
 

@@ -4,6 +4,7 @@ pub mod activity;
 pub mod activity_collection;
 pub mod annotation;
 pub mod composite;
+pub mod dataset;
 pub mod image;
 pub mod person;
 pub mod plan;
@@ -13,6 +14,7 @@ pub use activity::{Activity, Entity, Generation, ParameterValue, SoftwareAgent, 
 pub use activity_collection::{ActivityCollection, WorkflowFileActivityCollection};
 pub use annotation::Annotation;
 pub use composite::{ParameterLink, ParameterMapping, ParameterRef};
+pub use dataset::{Dataset, DatasetFile, DatasetTag, ImportSource, Language, RemoteEntity, Url};
 pub use image::ImageObject;
 pub use person::Person;
 pub use plan::{CommandParameter, ParameterKind, Plan, Stream};

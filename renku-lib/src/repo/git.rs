@@ -338,6 +338,31 @@ impl Git {
             .detach())
     }
 
+    /// The git blob ids of the files or symlinks at `rels` (repository-relative), as a commit
+    /// would hold them (LFS pointers for files git stores in LFS), with one attribute lookup
+    /// set-up for all of them.
+    pub fn hash_files(&self, rels: &[String]) -> Result<Vec<ObjectId>> {
+        let index = super::lfs::index_or_empty(&self.repo)?;
+        let mut lfs = super::lfs::LfsFilter::new(&self.repo, &index)?;
+        let mut out = Vec::with_capacity(rels.len());
+        for rel in rels {
+            let abs = self.root.join(rel);
+            let meta =
+                std::fs::symlink_metadata(&abs).io_context(|| format!("Cannot stat {rel}"))?;
+            let in_lfs = match lfs.as_mut() {
+                Some(filter) if meta.is_file() => filter.applies(rel)?,
+                _ => false,
+            };
+            let bytes = if in_lfs {
+                super::lfs::clean_file(&self.repo, &abs, false)?
+            } else {
+                blob_content(&abs, &meta)?
+            };
+            out.push(blob_id(&self.repo, &bytes)?);
+        }
+        Ok(out)
+    }
+
     /// Blob ids of all files under `prefix` (a directory, `/`-separated) in commit `id`.
     pub fn files_under(&self, id: ObjectId, prefix: &str) -> Result<BTreeMap<String, ObjectId>> {
         let tree = self

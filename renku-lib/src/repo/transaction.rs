@@ -305,6 +305,23 @@ impl Transaction {
         }
     }
 
+    /// Removes the files at `rels` as part of the transaction, journaling them all with one
+    /// journal write (no error for files that do not exist).
+    pub fn remove_files(&mut self, rels: &[String]) -> Result<()> {
+        for rel in rels {
+            self.register_path(rel)?;
+        }
+        self.save_journal()?;
+        for rel in rels {
+            match std::fs::remove_file(self.root.join(rel)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(format!("Cannot remove {rel}"), e)),
+            }
+        }
+        Ok(())
+    }
+
     /// Commits every path the transaction touched, with the message of the command `argv`
     /// (see [`super::commit_message::for_command`]). Other changes in the work tree and the
     /// index are left as they are. Fails with [`Error::NothingToCommit`] (after rolling back)

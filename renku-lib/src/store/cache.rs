@@ -17,7 +17,7 @@ use crate::Result;
 /// File name of the index inside `.renku/cache/`.
 pub const INDEX_FILE: &str = "store-index.json";
 /// Version of the cache layout; a different version is discarded and rebuilt.
-pub const CACHE_VERSION: u32 = 2;
+pub const CACHE_VERSION: u32 = 3;
 
 /// Summary of one record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +60,12 @@ pub struct IndexEntry {
     /// Activities: when the execution ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended: Option<DateTime<FixedOffset>>,
+    /// Datasets: the slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slug: Option<String>,
+    /// Other heads this version supersedes (datasets, after a merge).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merges: Vec<String>,
 }
 
 /// The index of all records in the store.
@@ -134,6 +140,10 @@ struct SummaryData {
     usages: Vec<SummaryUse>,
     #[serde(default)]
     generations: Vec<SummaryUse>,
+    #[serde(default)]
+    slug: Option<String>,
+    #[serde(default)]
+    merges: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -277,7 +287,12 @@ impl StoreIndex {
         };
         let superseded: BTreeSet<&str> = entries
             .values()
-            .filter_map(|e| e.derived_from.as_deref())
+            .flat_map(|e| {
+                e.derived_from
+                    .as_deref()
+                    .into_iter()
+                    .chain(e.merges.iter().map(String::as_str))
+            })
             .collect();
         entries
             .iter()
@@ -374,6 +389,8 @@ fn read_entry(store: &Store, kind: Kind, id: &str, len: u64) -> Result<IndexEntr
             .map(|u| (u.entity.path, u.entity.checksum))
             .collect(),
         ended: summary.data.ended_at_time,
+        slug: summary.data.slug,
+        merges: summary.data.merges,
     })
 }
 

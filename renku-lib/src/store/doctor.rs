@@ -172,6 +172,12 @@ pub fn check_store(store: &Store, git: &Git) -> Result<Vec<Problem>> {
                         Err(e) => Some(e),
                     }
                 }
+                Kind::Dataset => {
+                    serde_json::from_value::<crate::model::Dataset>(record.data.clone()).err()
+                }
+                Kind::DatasetTag => {
+                    serde_json::from_value::<crate::model::DatasetTag>(record.data.clone()).err()
+                }
             };
             if let Kind::Activity = kind
                 && let Some(id) = record.data.get("id").and_then(|v| v.as_str())

@@ -20,6 +20,10 @@ pub enum Kind {
     ActivityCollection,
     /// Workflow-file activity collections: one execution of a workflow file (one version each).
     WorkflowFileActivityCollection,
+    /// Dataset versions (one lineage per dataset, from `dataset create` to `dataset rm`).
+    Dataset,
+    /// Dataset tags (one lineage per tag name of a dataset).
+    DatasetTag,
 }
 
 impl Kind {
@@ -30,6 +34,8 @@ impl Kind {
         Kind::Activity,
         Kind::ActivityCollection,
         Kind::WorkflowFileActivityCollection,
+        Kind::Dataset,
+        Kind::DatasetTag,
     ];
 
     /// Name of the kind's directory under `.renku/store/`.
@@ -40,6 +46,8 @@ impl Kind {
             Kind::Activity => "activity",
             Kind::ActivityCollection => "activity_collection",
             Kind::WorkflowFileActivityCollection => "workflow_file_activity_collection",
+            Kind::Dataset => "dataset",
+            Kind::DatasetTag => "dataset_tag",
         }
     }
 

@@ -290,6 +290,8 @@ mod tests {
             generated_checksums: Vec::new(),
             hidden_used: Vec::new(),
             ended: None,
+            slug: None,
+            merges: Vec::new(),
         }
     }
 

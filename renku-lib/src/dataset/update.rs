@@ -1,0 +1,379 @@
+//! `renku dataset update`: bring dataset files up to date with their sources — local files
+//! changed in the work tree, linked files whose target changed, files from git repositories
+//! whose remote changed — and record deleted ones with `--delete`.
+
+use std::collections::BTreeMap;
+
+use crate::context::CommandContext;
+use crate::model::{DatasetFile, RemoteEntity};
+use crate::repo::ProjectDir;
+use crate::{Error, Result};
+
+use super::Datasets;
+use super::files::{PathGlobs, passes};
+
+/// What `dataset update` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateRequest {
+    /// Datasets to update (all with `all`).
+    pub slugs: Vec<String>,
+    /// Update every dataset.
+    pub all: bool,
+    /// Only report what would change.
+    pub dry_run: bool,
+    /// Remove files whose source is gone from the datasets' metadata.
+    pub delete: bool,
+    /// Only files matching these globs.
+    pub include: Vec<String>,
+    /// No files matching these globs.
+    pub exclude: Vec<String>,
+    /// Only datasets having all of these creator names.
+    pub creators: Vec<String>,
+    /// Revision of git sources to update to.
+    pub reference: Option<String>,
+    /// Skip files from local sources.
+    pub no_local: bool,
+    /// Skip files from remote sources (git repositories, the web).
+    pub no_remote: bool,
+    /// Also register files in the data directories that are not in their dataset.
+    pub check_data_directory: bool,
+}
+
+/// One file that would change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// Repository-relative path.
+    pub path: String,
+    /// Its dataset.
+    pub slug: String,
+    /// Whether the file is external (linked or from a remote).
+    pub external: bool,
+}
+
+/// What an update changes (or, in a dry run, would change).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UpdatePlan {
+    /// Imported datasets to re-import.
+    pub datasets: Vec<String>,
+    /// Files whose content changed, or new files found in data directories.
+    pub updated: Vec<FileChange>,
+    /// Files whose source is gone.
+    pub deleted: Vec<FileChange>,
+}
+
+impl UpdatePlan {
+    /// Whether nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.datasets.is_empty() && self.updated.is_empty() && self.deleted.is_empty()
+    }
+}
+
+/// A file update with the new entry to record.
+struct Planned {
+    change: FileChange,
+    entry: Option<DatasetFile>,
+    copy_from: Option<std::path::PathBuf>,
+}
+
+fn validate(request: &UpdateRequest) -> Result<()> {
+    let filters = !request.include.is_empty() || !request.exclude.is_empty();
+    if request.slugs.is_empty() && !request.all && !request.dry_run && !filters {
+        return Err(Error::Parameter(
+            "Either SLUGS, -a/--all, -n/--dry-run, or --include/--exclude should be specified"
+                .into(),
+        ));
+    }
+    if request.all && !request.slugs.is_empty() {
+        return Err(Error::Parameter(
+            "Cannot pass dataset slugs when updating all datasets".into(),
+        ));
+    }
+    if request.all && filters {
+        return Err(Error::Parameter(
+            "Cannot specify include and exclude filters when updating all datasets".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Computes what [`update`] would do, without changing anything.
+pub fn plan(project: &ProjectDir, request: &UpdateRequest) -> Result<UpdatePlan> {
+    validate(request)?;
+    let store = project.store();
+    let datasets = Datasets::load(&store)?;
+    let (plan, _) = compute(project, &datasets, request)?;
+    Ok(plan)
+}
+
+/// Updates the datasets (one commit); returns what changed. Deleted files are only removed
+/// from the metadata with `delete`.
+pub fn update(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    request: &UpdateRequest,
+) -> Result<UpdatePlan> {
+    validate(request)?;
+    let git = project.git()?;
+    super::ensure_metadata_clean(&git)?;
+    let user = super::git_user(&git)?;
+    let mut tx = ctx.begin_transaction(project.root())?;
+    let store = project.store();
+    let datasets = Datasets::load(&store)?;
+    let (plan, planned) = compute(project, &datasets, request)?;
+    let mut by_slug: BTreeMap<String, Vec<&Planned>> = BTreeMap::new();
+    for p in &planned {
+        if p.entry.as_ref().is_some_and(DatasetFile::is_removed) && !request.delete {
+            continue;
+        }
+        by_slug.entry(p.change.slug.clone()).or_default().push(p);
+    }
+    if by_slug.is_empty() {
+        tx.rollback()?;
+        return Ok(plan);
+    }
+    let copies: Vec<String> = planned
+        .iter()
+        .filter(|p| p.copy_from.is_some())
+        .map(|p| p.change.path.clone())
+        .collect();
+    tx.protect_files(&copies)?;
+    for p in &planned {
+        if let Some(src) = &p.copy_from {
+            let target = project.root().join(&p.change.path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Error::io(format!("Cannot create {}", parent.display()), e))?;
+            }
+            std::fs::copy(src, &target)
+                .map_err(|e| Error::io(format!("Cannot update {}", p.change.path), e))?;
+        }
+    }
+    let rehash: Vec<String> = copies.clone();
+    let checksums = super::add::hash_files(project.root(), &rehash)?;
+    let new_sums: BTreeMap<&String, String> = rehash.iter().zip(checksums).collect();
+    for (slug, items) in by_slug {
+        let state = datasets.get(&slug)?;
+        let mut entries = Vec::new();
+        for p in items {
+            let Some(mut e) = p.entry.clone() else {
+                continue;
+            };
+            if let Some(sum) = new_sums.get(&p.change.path) {
+                e.entity = crate::model::Entity::new(&p.change.path, sum, false);
+            }
+            if !e.is_removed() {
+                tx.stage_path(&p.change.path)?;
+            }
+            entries.push(e);
+        }
+        let record = super::next_version(&tx, &state, state.dataset().clone(), entries, &user);
+        super::put_version(&store, &mut tx, &record)?;
+    }
+    tx.commit(&ctx.argv)?;
+    Ok(plan)
+}
+
+fn compute(
+    project: &ProjectDir,
+    datasets: &Datasets<'_>,
+    request: &UpdateRequest,
+) -> Result<(UpdatePlan, Vec<Planned>)> {
+    let selected = if request.all || request.slugs.is_empty() {
+        datasets.all()?
+    } else {
+        super::files::select(datasets, &request.slugs)?
+    };
+    let include = PathGlobs::new(&request.include)?;
+    let exclude = PathGlobs::new(&request.exclude)?;
+    let root = project.root();
+    let git = project.git()?;
+    let default_dir = super::default_data_dir(root)?;
+    let mut plan = UpdatePlan::default();
+    let mut planned = Vec::new();
+    let mut git_remotes: BTreeMap<String, Vec<(String, DatasetFile)>> = BTreeMap::new();
+    for state in &selected {
+        let ds = state.dataset();
+        let names: Vec<&str> = ds.creators.iter().map(|c| c.name.as_str()).collect();
+        if !request.creators.iter().all(|c| names.contains(&c.trim())) {
+            continue;
+        }
+        let mut local: Vec<&DatasetFile> = Vec::new();
+        for f in state.files() {
+            if !passes(&include, &exclude, f.path()) {
+                continue;
+            }
+            if f.based_on.is_some() {
+                if b_is_git(f) && !request.no_remote {
+                    git_remotes
+                        .entry(b_url(f))
+                        .or_default()
+                        .push((ds.slug.clone(), f.clone()));
+                }
+                continue;
+            }
+            if !request.no_local {
+                local.push(f);
+            }
+        }
+        // Local files: compare the work tree with the recorded checksum.
+        let mut present = Vec::new();
+        for f in &local {
+            let hashed = if f.linked {
+                link_target(root, f)
+            } else {
+                Some(f.path().to_string())
+            };
+            match hashed {
+                Some(rel) if root.join(&rel).exists() => present.push((*f, rel)),
+                _ => {
+                    let change = FileChange {
+                        path: f.path().to_string(),
+                        slug: ds.slug.clone(),
+                        external: f.linked,
+                    };
+                    plan.deleted.push(change.clone());
+                    planned.push(Planned {
+                        change,
+                        entry: Some(f.removed_copy()),
+                        copy_from: None,
+                    });
+                }
+            }
+        }
+        let rels: Vec<String> = present.iter().map(|(_, r)| r.clone()).collect();
+        let sums = git.hash_files(&rels)?;
+        for ((f, _), sum) in present.iter().zip(sums) {
+            let sum = sum.to_string();
+            if sum != f.entity.checksum {
+                let change = FileChange {
+                    path: f.path().to_string(),
+                    slug: ds.slug.clone(),
+                    external: f.linked,
+                };
+                let mut e = DatasetFile::new(f.path(), &sum, f.source.clone(), None);
+                e.linked = f.linked;
+                e.size = std::fs::metadata(root.join(f.path())).ok().map(|m| m.len());
+                plan.updated.push(change.clone());
+                planned.push(Planned {
+                    change,
+                    entry: Some(e),
+                    copy_from: None,
+                });
+            }
+        }
+        if request.check_data_directory && !request.no_local {
+            let dir = ds.data_dir(&default_dir);
+            let abs = root.join(&dir);
+            if abs.is_dir() {
+                let mut ignore = super::add::IgnoreCheck::new(&git)?;
+                let mut new_rels = Vec::new();
+                for inner in super::add::walk_files(&abs)? {
+                    let rel = format!("{dir}/{}", inner.to_string_lossy().replace('\\', "/"));
+                    if inner.file_name().is_some_and(|n| n == ".gitkeep")
+                        || state.file(&rel).is_some()
+                        || ignore.is_ignored(&rel)?
+                        || !passes(&include, &exclude, &rel)
+                    {
+                        continue;
+                    }
+                    new_rels.push(rel);
+                }
+                let sums = git.hash_files(&new_rels)?;
+                for (rel, sum) in new_rels.iter().zip(sums) {
+                    let change = FileChange {
+                        path: rel.clone(),
+                        slug: ds.slug.clone(),
+                        external: false,
+                    };
+                    let size = std::fs::metadata(root.join(rel)).ok().map(|m| m.len());
+                    plan.updated.push(change.clone());
+                    planned.push(Planned {
+                        change,
+                        entry: Some(DatasetFile::new(
+                            rel,
+                            &sum.to_string(),
+                            Some(rel.clone()),
+                            size,
+                        )),
+                        copy_from: None,
+                    });
+                }
+            }
+        }
+    }
+    if git_remotes.len() > 1 && request.reference.is_some() {
+        return Err(Error::Parameter(
+            "Cannot specify a reference with more than one Git repository.".into(),
+        ));
+    }
+    for (url, files) in git_remotes {
+        let co = super::git_source::checkout(project, &url, request.reference.as_deref())?;
+        for (slug, f) in files {
+            let Some(b) = &f.based_on else { continue };
+            match co.files.get(&b.path) {
+                Some(blob) if *blob == b.checksum => {}
+                Some(blob) => {
+                    let change = FileChange {
+                        path: f.path().to_string(),
+                        slug: slug.clone(),
+                        external: true,
+                    };
+                    let mut e = DatasetFile::new(f.path(), "", f.source.clone(), None);
+                    e.based_on = Some(RemoteEntity::new(&b.url, &b.path, blob));
+                    e.size = std::fs::metadata(co.dir.join(&b.path))
+                        .ok()
+                        .map(|m| m.len());
+                    plan.updated.push(change.clone());
+                    planned.push(Planned {
+                        change,
+                        entry: Some(e),
+                        copy_from: Some(co.dir.join(&b.path)),
+                    });
+                }
+                None => {
+                    let change = FileChange {
+                        path: f.path().to_string(),
+                        slug: slug.clone(),
+                        external: true,
+                    };
+                    plan.deleted.push(change.clone());
+                    planned.push(Planned {
+                        change,
+                        entry: Some(f.removed_copy()),
+                        copy_from: None,
+                    });
+                }
+            }
+        }
+    }
+    plan.updated
+        .sort_by(|a, b| (&a.slug, &a.path).cmp(&(&b.slug, &b.path)));
+    plan.deleted
+        .sort_by(|a, b| (&a.slug, &a.path).cmp(&(&b.slug, &b.path)));
+    Ok((plan, planned))
+}
+
+fn b_is_git(f: &DatasetFile) -> bool {
+    f.based_on
+        .as_ref()
+        .is_some_and(|b| super::add::is_git_url(&b.url) || b.url.starts_with("file://"))
+}
+
+fn b_url(f: &DatasetFile) -> String {
+    f.based_on
+        .as_ref()
+        .map(|b| b.url.clone())
+        .unwrap_or_default()
+}
+
+/// The project-relative target of a linked dataset file.
+fn link_target(root: &std::path::Path, f: &DatasetFile) -> Option<String> {
+    let abs = root.join(f.path());
+    let target = std::fs::read_link(&abs).ok()?;
+    let joined = abs.parent()?.join(target);
+    let norm = crate::util::normalize_path(&joined);
+    let root = crate::util::normalize_path(root);
+    norm.strip_prefix(&root)
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+}
