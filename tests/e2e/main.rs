@@ -7,6 +7,7 @@ mod compat;
 mod compose;
 mod config;
 mod crash;
+mod dataset;
 mod export;
 mod global;
 mod init;

@@ -19,7 +19,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// Show the history of the project's recorded work, newest first.
+/// Show the history of the project's recorded work and dataset changes, newest first.
 #[derive(Debug, Args)]
 pub struct LogArgs {
     /// Output format.
@@ -58,12 +58,8 @@ pub fn run(env: &Env, args: LogArgs) -> Result<u8> {
             VALID.join(", ")
         )));
     }
-    // Only workflow executions exist so far; `--datasets` alone selects nothing.
-    let entries: Vec<LogEntry> = if args.datasets && !args.workflows {
-        Vec::new()
-    } else {
-        log(&project)?
-    };
+    let both = args.workflows == args.datasets;
+    let entries: Vec<LogEntry> = log(&project, both || args.workflows, both || args.datasets)?;
     match args.format {
         LogFormat::Json => {
             let text = serde_json::to_string_pretty(&entries)

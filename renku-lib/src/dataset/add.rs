@@ -224,8 +224,21 @@ pub fn add(
     }
     let protected: Vec<String> = pending
         .iter()
-        .filter(|p| super::is_protected(&p.dest))
-        .map(|p| p.dest.clone())
+        .filter_map(|p| {
+            let source = match &p.origin {
+                Origin::Local {
+                    project_rel: Some(r),
+                    ..
+                } => Some(r.as_str()),
+                _ => None,
+            };
+            let name = p.dest.rsplit('/').next().unwrap_or(&p.dest);
+            [Some(p.dest.as_str()), source, Some(name)]
+                .into_iter()
+                .flatten()
+                .find(|c| super::is_protected(c))
+                .map(|_| source.unwrap_or(&p.dest).to_string())
+        })
         .collect();
     if !protected.is_empty() {
         return Err(super::protected_error(&protected));

@@ -173,6 +173,25 @@ pub fn edit(
         }
     }
     changed.dedup();
+    if changed.is_empty() && !state.other_heads.is_empty() {
+        // Settling a dataset changed on two branches: the given values win, even when they
+        // equal the newest branch's.
+        if edit.name.is_some() {
+            changed.push("name");
+        }
+        if edit.description.is_some() {
+            changed.push("description");
+        }
+        if edit.creators.is_some() {
+            changed.push("creators");
+        }
+        if edit.keywords.is_some() {
+            changed.push("keywords");
+        }
+        if edit.metadata.is_some() {
+            changed.push("custom_metadata");
+        }
+    }
     if changed.is_empty() {
         tx.rollback()?;
         return Ok(EditOutcome { changed, warnings });

@@ -4,6 +4,7 @@
 //! (one commit); see [`state`] for how versions and their file entries are read back.
 
 pub mod add;
+pub mod conflicts;
 pub mod create;
 pub mod edit;
 pub mod files;

@@ -145,26 +145,67 @@ impl<'a> Datasets<'a> {
 
     /// The ancestors of `version_id` (itself included) in write order.
     fn ancestry(&self, version_id: &str) -> Vec<String> {
+        self.write_order(&[version_id.to_string()])
+    }
+
+    /// The versions reachable from `tips` (through `derived_from` and `merges`), every version
+    /// after the versions it derives from; versions of parallel branches by date.
+    fn write_order(&self, tips: &[String]) -> Vec<String> {
         let Some(entries) = self.index.entries.get(&Kind::Dataset) else {
-            return vec![version_id.to_string()];
+            return tips.to_vec();
+        };
+        let parents = |id: &str| -> Vec<String> {
+            entries
+                .get(id)
+                .map(|e| {
+                    e.derived_from
+                        .iter()
+                        .chain(e.merges.iter())
+                        .filter(|p| entries.contains_key(*p))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default()
         };
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut stack = vec![version_id.to_string()];
+        let mut stack: Vec<String> = tips.to_vec();
         while let Some(id) = stack.pop() {
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            if let Some(e) = entries.get(&id) {
-                stack.extend(e.derived_from.iter().cloned());
-                stack.extend(e.merges.iter().cloned());
+            if seen.insert(id.clone()) {
+                stack.extend(parents(&id));
             }
         }
-        let mut out: Vec<String> = seen.into_iter().collect();
-        out.sort_by(|a, b| {
-            let da = entries.get(a).map(|e| e.date);
-            let db = entries.get(b).map(|e| e.date);
-            da.cmp(&db).then_with(|| a.cmp(b))
-        });
+        // Kahn's algorithm: a version is ready once all its parents are placed; among ready
+        // versions the oldest goes first.
+        let mut waiting: BTreeMap<String, usize> = seen
+            .iter()
+            .map(|id| (id.clone(), parents(id).len()))
+            .collect();
+        let mut children: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for id in &seen {
+            for p in parents(id) {
+                children.entry(p).or_default().push(id.clone());
+            }
+        }
+        let key = |id: &String| (entries.get(id).map(|e| e.date), id.clone());
+        let mut ready: BTreeSet<(Option<chrono::DateTime<chrono::FixedOffset>>, String)> = waiting
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(id, _)| key(id))
+            .collect();
+        let mut out = Vec::with_capacity(seen.len());
+        while let Some(first) = ready.iter().next().cloned() {
+            ready.remove(&first);
+            let id = first.1;
+            for c in children.get(&id).cloned().unwrap_or_default() {
+                if let Some(n) = waiting.get_mut(&c) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert(key(&c));
+                    }
+                }
+            }
+            out.push(id);
+        }
         out
     }
 
@@ -193,19 +234,8 @@ impl<'a> Datasets<'a> {
             .map(|(id, _)| id.clone())
             .collect();
         if heads.len() > 1 && heads.iter().any(|h| h == version_id) {
-            let mut all: BTreeSet<String> = BTreeSet::new();
-            for h in &heads {
-                all.extend(self.ancestry(h));
-            }
-            let mut ordered: Vec<String> = all.into_iter().collect();
-            let entries = self.index.entries.get(&Kind::Dataset);
-            ordered.sort_by(|a, b| {
-                let da = entries.and_then(|e| e.get(a)).map(|e| e.date);
-                let db = entries.and_then(|e| e.get(b)).map(|e| e.date);
-                da.cmp(&db).then_with(|| a.cmp(b))
-            });
             files.clear();
-            for id in ordered {
+            for id in self.write_order(&heads) {
                 let entries = if id == version_id {
                     current.data.files.clone()
                 } else {

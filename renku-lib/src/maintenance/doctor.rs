@@ -45,5 +45,21 @@ pub fn doctor(project: &ProjectDir, fix: bool) -> Result<DoctorReport> {
     }
     problems.extend(check_store(&store, &git)?);
     problems.extend(check_cache(&store)?);
+    for c in crate::dataset::conflicts::conflicts(&store)? {
+        problems.push(Problem {
+            area: ProblemArea::Dataset,
+            message: format!(
+                "dataset '{}': the {} was changed differently on merged branches ({}); the newest is used. To settle it, run: {}",
+                c.slug,
+                c.field,
+                c.values
+                    .iter()
+                    .map(|v| format!("'{v}'"))
+                    .collect::<Vec<_>>()
+                    .join(" vs "),
+                c.resolution
+            ),
+        });
+    }
     Ok(DoctorReport { problems, fixed })
 }

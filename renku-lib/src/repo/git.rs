@@ -363,7 +363,8 @@ impl Git {
         Ok(out)
     }
 
-    /// Blob ids of all files under `prefix` (a directory, `/`-separated) in commit `id`.
+    /// Blob ids of all files under `prefix` (a directory, `/`-separated; empty for the whole
+    /// tree) in commit `id`.
     pub fn files_under(&self, id: ObjectId, prefix: &str) -> Result<BTreeMap<String, ObjectId>> {
         let tree = self
             .repo
@@ -372,6 +373,18 @@ impl Git {
             .tree()
             .map_err(git_err("cannot read tree"))?;
         let mut out = BTreeMap::new();
+        if prefix.is_empty() {
+            let mut recorder = gix::traverse::tree::Recorder::default();
+            tree.traverse()
+                .breadthfirst(&mut recorder)
+                .map_err(git_err("cannot walk tree"))?;
+            for e in recorder.records {
+                if e.mode.is_blob() || e.mode.is_link() {
+                    out.insert(e.filepath.to_string(), e.oid);
+                }
+            }
+            return Ok(out);
+        }
         let entry = tree
             .lookup_entry_by_path(prefix)
             .map_err(git_err("cannot read tree"))?;

@@ -17,6 +17,8 @@ pub enum ProblemArea {
     Cache,
     /// An interrupted transaction (`renku doctor --fix` rolls it back).
     Transaction,
+    /// Dataset metadata changed differently on merged branches.
+    Dataset,
 }
 
 /// One problem found.

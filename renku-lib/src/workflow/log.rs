@@ -41,8 +41,127 @@ pub struct LogEntry {
     pub text: String,
 }
 
-/// All log entries, newest first.
-pub fn log(project: &ProjectDir) -> Result<Vec<LogEntry>> {
+/// The log entries of workflow executions (`runs`) and dataset versions (`datasets`),
+/// newest first.
+pub fn log(project: &ProjectDir, runs: bool, datasets: bool) -> Result<Vec<LogEntry>> {
+    let mut out = if runs {
+        run_entries(project)?
+    } else {
+        Vec::new()
+    };
+    if datasets {
+        out.extend(
+            crate::dataset::history::changes(project)?
+                .iter()
+                .map(dataset_entry),
+        );
+    }
+    out.sort_by(|a, b| b.date.cmp(&a.date));
+    Ok(out)
+}
+
+fn dataset_entry(c: &crate::dataset::history::DatasetChange) -> LogEntry {
+    use crate::dataset::history::ChangeKind;
+    let slug = &c.dataset.slug;
+    let mut parts: Vec<String> = Vec::new();
+    match c.kind {
+        ChangeKind::Created | ChangeKind::Imported | ChangeKind::Deleted => {
+            parts.push(c.kind.label().to_string())
+        }
+        ChangeKind::Modified => {}
+    }
+    if !c.files_added.is_empty() {
+        parts.push(format!("{} file(s) added", c.files_added.len()));
+    }
+    if !c.files_removed.is_empty() {
+        parts.push(format!("{} file(s) removed", c.files_removed.len()));
+    }
+    let metadata_changed = c.kind == ChangeKind::Modified
+        && (c.name_set.is_some()
+            || c.description_set.is_some()
+            || !c.creators_added.is_empty()
+            || !c.creators_removed.is_empty()
+            || !c.keywords_added.is_empty()
+            || !c.keywords_removed.is_empty());
+    if metadata_changed {
+        parts.push("metadata modified".into());
+    }
+    if parts.is_empty() {
+        parts.push("modified".into());
+    }
+    let description = format!("Dataset '{slug}': {}", parts.join(", "));
+    let mut text = format!("Dataset {slug}\nDate: {}\n", c.date.to_rfc3339());
+    let mut changes = vec![c.kind.label()];
+    if c.kind != ChangeKind::Modified && (!c.files_added.is_empty() || !c.files_removed.is_empty())
+    {
+        changes.push("modified");
+    }
+    text.push_str(&format!("Changes: {}\n", changes.join(", ")));
+    if let Some(same) = &c.dataset.same_as {
+        text.push_str(&format!("Source: {}\n", same.url));
+    }
+    if let Some(n) = &c.name_set {
+        text.push_str(&format!("Name set to: {n}\n"));
+    }
+    if let Some(d) = &c.description_set {
+        text.push_str(&format!("Description set to: {d}\n"));
+    }
+    let block = |title: &str, added: &[String], removed: &[String]| -> String {
+        if added.is_empty() && removed.is_empty() {
+            return String::new();
+        }
+        let mut s = format!("{title}:\n");
+        for a in added {
+            s.push_str(&format!("\t+ {a}\n"));
+        }
+        for r in removed {
+            s.push_str(&format!("\t- {r}\n"));
+        }
+        s
+    };
+    text.push_str(&block("Files modified", &c.files_added, &c.files_removed));
+    text.push_str(&block(
+        "Creators modified",
+        &c.creators_added,
+        &c.creators_removed,
+    ));
+    text.push_str(&block(
+        "Keywords modified",
+        &c.keywords_added,
+        &c.keywords_removed,
+    ));
+    let details = serde_json::json!({
+        "name": c.name_set,
+        "description": c.description_set,
+        "files_added": c.files_added,
+        "files_removed": c.files_removed,
+        "creators_added": c.creators_added,
+        "creators_removed": c.creators_removed,
+        "keywords_added": c.keywords_added,
+        "keywords_removed": c.keywords_removed,
+        "source": c.dataset.same_as.as_ref().map(|u| u.url.clone()),
+        "created": c.kind == ChangeKind::Created,
+        "imported": c.kind == ChangeKind::Imported,
+        "deleted": c.kind == ChangeKind::Deleted,
+    });
+    LogEntry {
+        id: slug.clone(),
+        date: c.date,
+        kind: "Dataset".into(),
+        description,
+        agents: c
+            .dataset
+            .creators
+            .iter()
+            .map(|p| p.full_identity())
+            .collect(),
+        details,
+        plan: None,
+        text,
+    }
+}
+
+fn run_entries(project: &ProjectDir) -> Result<Vec<LogEntry>> {
     let store = project.store();
     let index = store.index()?;
     let mut out = Vec::new();
