@@ -74,6 +74,9 @@ pub struct Transaction {
     journal: Journal,
     finished: bool,
     staged: Vec<String>,
+    /// Paths in `journal.entries` and `staged`, for constant-time lookups.
+    registered: std::collections::HashSet<String>,
+    staged_set: std::collections::HashSet<String>,
     _lock: ProjectLock,
 }
 
@@ -110,6 +113,8 @@ impl Transaction {
             journal,
             finished: false,
             staged: Vec::new(),
+            registered: Default::default(),
+            staged_set: Default::default(),
             _lock: lock,
         };
         tx.save_journal()?;
@@ -163,7 +168,7 @@ impl Transaction {
     fn register_path(&mut self, rel: &str) -> Result<()> {
         crate::interrupt::check()?;
         validate_relative(rel)?;
-        if self.journal.entries.iter().any(|e| e.path == rel) {
+        if self.registered.contains(rel) {
             return Ok(());
         }
         let abs = self.root.join(rel);
@@ -198,6 +203,7 @@ impl Transaction {
                 self.journal.created_dirs.push(d);
             }
         }
+        self.registered.insert(rel.to_string());
         self.journal.entries.push(JournalEntry {
             path: rel.to_string(),
             backup,
@@ -223,7 +229,7 @@ impl Transaction {
     /// only the index is restored.
     pub fn stage_path(&mut self, rel: &str) -> Result<()> {
         validate_relative(rel)?;
-        if !self.staged.iter().any(|p| p == rel) {
+        if self.staged_set.insert(rel.to_string()) {
             self.staged.push(rel.to_string());
         }
         Ok(())
@@ -355,7 +361,7 @@ impl Transaction {
         }
         let mut paths = self.touched_paths();
         for p in &self.staged {
-            if !paths.contains(p) {
+            if !self.registered.contains(p) {
                 paths.push(p.clone());
             }
         }
