@@ -116,6 +116,9 @@ pub enum Error {
     /// Any other failure of the operation, with a message for the user.
     #[error("{0}")]
     Failed(String),
+    /// A data repository, download or archive failed (see [`crate::dataset_remote`]).
+    #[error(transparent)]
+    Remote(crate::dataset_remote::RemoteError),
 }
 
 impl Error {
@@ -128,6 +131,7 @@ impl Error {
             | Error::UnknownPath(_) => ExitCode::Usage,
             Error::MigrationRequired { .. } => ExitCode::MigrationRequired,
             Error::UnsupportedProject { .. } => ExitCode::Unsupported,
+            Error::Remote(err) => err.exit_code(),
             _ => ExitCode::Failure,
         }
     }
