@@ -79,6 +79,8 @@ pub trait AddInteraction {
     fn warning(&mut self, message: &str);
     /// Asks a yes/no question (`message` is the whole prompt text).
     fn confirm(&mut self, message: &str) -> bool;
+    /// Receives the progress of downloads.
+    fn progress(&self) -> &dyn crate::dataset_remote::download::DownloadProgress;
 }
 
 /// What `dataset add` did.
@@ -109,8 +111,8 @@ pub(crate) enum Origin {
         path: String,
         blob: String,
     },
-    /// A file already downloaded into place (web sources).
-    InPlace,
+    /// A downloaded file (web sources), in a scratch directory.
+    Downloaded { abs: PathBuf },
 }
 
 /// One file to add.
@@ -189,6 +191,40 @@ pub fn add(
     };
 
     let mut pending = Vec::new();
+    let scratch = if classified.iter().any(|s| matches!(s, Source::Web(_))) {
+        Some(super::import::scratch_dir(project)?)
+    } else {
+        None
+    };
+    let web: Vec<&String> = classified
+        .iter()
+        .filter_map(|s| match s {
+            Source::Web(u) => Some(u),
+            _ => None,
+        })
+        .collect();
+    if let Some(dir) = &scratch {
+        let requests: Vec<crate::dataset_remote::download::DownloadRequest> = web
+            .iter()
+            .map(|u| crate::dataset_remote::download::DownloadRequest::new(u.as_str()))
+            .collect();
+        let downloader =
+            crate::dataset_remote::download::Downloader::new(&super::import::settings())?;
+        let done = downloader.download_all(
+            &requests,
+            dir.path(),
+            requests.len().clamp(1, 8),
+            ui.progress(),
+        )?;
+        for d in done {
+            let rel = d.relative.to_string_lossy().replace('\\', "/");
+            pending.push(Pending {
+                dest: format!("{dest_root}/{rel}"),
+                origin: Origin::Downloaded { abs: d.path.clone() },
+                source: d.url.clone(),
+            });
+        }
+    }
     for source in &classified {
         match source {
             Source::Local(path) => {
@@ -203,11 +239,7 @@ pub fn add(
                     &dest_root,
                 )?);
             }
-            Source::Web(url) => {
-                return Err(Error::Failed(format!(
-                    "Cannot add '{url}': downloading files from the web is not supported yet."
-                )));
-            }
+            Source::Web(_) => {}
         }
     }
 
@@ -633,6 +665,7 @@ fn place_files(
     let mut copies: Vec<(PathBuf, String)> = Vec::new();
     let mut moves: Vec<(String, String)> = Vec::new();
     let mut links: Vec<(String, String)> = Vec::new();
+    let mut renames: Vec<(PathBuf, String)> = Vec::new();
     for p in pending {
         match &p.origin {
             Origin::Local { abs, project_rel } => {
@@ -659,12 +692,16 @@ fn place_files(
                 copies.push((abs.clone(), p.dest.clone()));
                 out.push((p.clone(), false));
             }
-            Origin::InPlace => out.push((p.clone(), false)),
+            Origin::Downloaded { abs } => {
+                renames.push((abs.clone(), p.dest.clone()));
+                out.push((p.clone(), false));
+            }
         }
     }
     let mut touched: Vec<String> = copies.iter().map(|(_, d)| d.clone()).collect();
     touched.extend(moves.iter().flat_map(|(s, d)| [s.clone(), d.clone()]));
     touched.extend(links.iter().map(|(_, d)| d.clone()));
+    touched.extend(renames.iter().map(|(_, d)| d.clone()));
     tx.protect_files(&touched)?;
     for (src, dest) in &copies {
         let target = root.join(dest);
@@ -672,6 +709,14 @@ fn place_files(
         std::fs::copy(src, &target)
             .map_err(|e| Error::io(format!("Cannot copy {} to {dest}", src.display()), e))?;
         crate::interrupt::check()?;
+    }
+    for (src, dest) in &renames {
+        let target = root.join(dest);
+        create_parent(&target)?;
+        if std::fs::rename(src, &target).is_err() {
+            std::fs::copy(src, &target)
+                .map_err(|e| Error::io(format!("Cannot write {dest}"), e))?;
+        }
     }
     for (src, dest) in &moves {
         let target = root.join(dest);

@@ -10,6 +10,7 @@ pub mod edit;
 pub mod files;
 pub mod git_source;
 pub mod history;
+pub mod import;
 pub mod remove;
 pub mod state;
 pub mod tags;

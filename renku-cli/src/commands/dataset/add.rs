@@ -53,7 +53,9 @@ pub struct AddArgs {
     pub link: bool,
 }
 
-struct Terminal;
+struct Terminal {
+    bar: super::progress::DownloadBar,
+}
 
 impl AddInteraction for Terminal {
     fn warning(&mut self, message: &str) {
@@ -61,6 +63,9 @@ impl AddInteraction for Terminal {
     }
     fn confirm(&mut self, message: &str) -> bool {
         crate::ui::confirm(message)
+    }
+    fn progress(&self) -> &dyn renku_lib::dataset_remote::download::DownloadProgress {
+        &self.bar
     }
 }
 
@@ -107,7 +112,11 @@ pub fn run(env: &Env, args: AddArgs) -> Result<u8> {
         reference: args.reference,
         cwd: PathBuf::from(&cwd),
     };
-    let outcome = add(&env.ctx, &project, &request, &mut Terminal)?;
+    let mut ui = Terminal {
+        bar: super::progress::DownloadBar::new(),
+    };
+    let outcome = add(&env.ctx, &project, &request, &mut ui)?;
+    drop(ui);
     crate::ui::lfs_message(&outcome.lfs);
     crate::outln!("OK");
     Ok(0)

@@ -3,9 +3,11 @@
 pub mod add;
 pub mod create;
 pub mod edit;
+pub mod import;
 pub mod ls;
 pub mod ls_files;
 pub mod ls_tags;
+pub mod progress;
 pub mod rm;
 pub mod rm_tags;
 pub mod show;
@@ -28,6 +30,7 @@ pub enum DatasetCommand {
     LsFiles(ls_files::LsFilesArgs),
     Show(show::ShowArgs),
     Edit(edit::EditArgs),
+    Import(import::ImportArgs),
     Rm(rm::RmArgs),
     Unlink(unlink::UnlinkArgs),
     Tag(tag::TagArgs),
@@ -47,6 +50,7 @@ pub fn run(env: &Env, cmd: DatasetCommand) -> Result<u8> {
         DatasetCommand::LsFiles(a) => ls_files::run(env, a),
         DatasetCommand::Show(a) => show::run(env, a),
         DatasetCommand::Edit(a) => edit::run(env, a),
+        DatasetCommand::Import(a) => import::run(env, a),
         DatasetCommand::Rm(a) => rm::run(env, a),
         DatasetCommand::Unlink(a) => unlink::run(env, a),
         DatasetCommand::Tag(a) => tag::run(env, a),

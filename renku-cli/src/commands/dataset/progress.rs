@@ -1,0 +1,45 @@
+//! Download progress bars (stderr; hidden when stderr is not a terminal).
+
+use indicatif::{ProgressBar, ProgressStyle};
+use renku_lib::dataset_remote::download::DownloadProgress;
+
+/// One bar for the bytes of all files of a download.
+pub struct DownloadBar {
+    bar: ProgressBar,
+}
+
+impl DownloadBar {
+    /// A bar that shows itself once the download starts.
+    pub fn new() -> Self {
+        let bar = ProgressBar::hidden();
+        DownloadBar { bar }
+    }
+}
+
+impl DownloadProgress for DownloadBar {
+    fn start(&self, total_files: usize, total_bytes: u64) {
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return;
+        }
+        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.bar.set_length(total_bytes);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+        ) {
+            self.bar.set_style(style.progress_chars("=> "));
+        }
+        self.bar
+            .set_message(format!("Downloading {total_files} file(s)"));
+    }
+    fn file_started(&self, _name: &str, _size: Option<u64>) {}
+    fn bytes(&self, _name: &str, n: u64) {
+        self.bar.inc(n);
+    }
+    fn file_done(&self, _name: &str) {}
+}
+
+impl Drop for DownloadBar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}

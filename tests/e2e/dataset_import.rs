@@ -1,0 +1,176 @@
+//! `renku dataset import` and `dataset add URL` against a local server that answers like
+//! Zenodo, Dataverse, a DOI resolver and plain web servers
+//! (`tests/fixtures/providers/mock_server.py`).
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::common::*;
+
+/// The mock server, stopped when dropped.
+struct Mock {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn mock() -> Mock {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/providers/mock_server.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("python3 runs the mock server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line.trim().parse().expect("the mock server prints its port");
+    Mock {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+impl TestEnv {
+    fn run_remote(&self, root: &Path, mock: &Mock, args: &[&str]) -> std::process::Output {
+        self.renku_in(root)
+            .env("RENKU_ZENODO_URL", format!("{}/zenodo", mock.base))
+            .env("RENKU_DOI_RESOLVER", format!("{}/doi", mock.base))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+fn dataset_json(env: &TestEnv, root: &Path, slug: &str) -> serde_json::Value {
+    serde_json::from_str(&env.ok(root, &["dataset", "show", slug, "--format", "json"])).unwrap()
+}
+
+#[test]
+fn zenodo_records_import_with_metadata_files_and_a_version_tag() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let m = mock();
+    let uri = format!("{}/zenodo/records/1234567", m.base);
+    let commits = env.commit_count(&root);
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", &uri]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "measurements.csv");
+    assert_eq!(env.commit_count(&root), commits + 1);
+    let d = dataset_json(&env, &root, "air_quality_measurem_2.0");
+    assert_eq!(d["name"], "Air quality measurements in Zurich, 2019-2022");
+    assert_eq!(d["version"], "2.0");
+    assert_eq!(d["same_as"], "https://doi.org/10.5281/zenodo.1234567");
+    assert!(d["created_at"].is_null());
+    assert!(d["date_published"].is_string());
+    let expected = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/providers/zenodo/files/measurements.csv")).unwrap();
+    assert_eq!(
+        std::fs::read(root.join("data/air_quality_measurem_2.0/measurements.csv")).unwrap(),
+        expected
+    );
+    let tags = env.ok(&root, &["dataset", "ls-tags", "air_quality_measurem_2.0"]);
+    assert_contains(&tags, "Tag 2.0 created by renku import");
+    let log = env.ok(&root, &["log", "--format", "tabular", "-d"]);
+    assert_contains(&log, "imported");
+    assert_eq!(env.status(&root), "");
+
+    // The same slug again is refused before anything is downloaded.
+    let before = snapshot(&env, &root);
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", &uri]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "Dataset exists");
+    // --slug names it; without -y and without a terminal the question is answered "no".
+    let out = env.run_remote(&root, &m, &["dataset", "import", "--slug", "other", &uri]);
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "Aborted!");
+    assert_unchanged(&env, &root, &before, "refused imports");
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "other", "--datadir", "elsewhere", &uri]);
+    assert_success(&out);
+    assert!(root.join("elsewhere/measurements.csv").exists());
+}
+
+#[test]
+fn dataverse_datasets_import_by_url_and_by_doi() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let m = mock();
+    let uri = format!("{}/dataset.xhtml?persistentId=doi:10.70122/FK2/PPIAXE", m.base);
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "dv", &uri]);
+    assert_success(&out);
+    let files = env.ok(&root, &["dataset", "ls-files", "dv", "--format", "csv", "-c", "path"]);
+    assert!(files.lines().count() >= 2, "files imported: {files}");
+    let d = dataset_json(&env, &root, "dv");
+    assert_eq!(d["version"], "1.0");
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "bydoi", "doi:10.70122/FK2/PPIAXE"]);
+    assert_success(&out);
+    let a = env.ok(&root, &["dataset", "ls-files", "dv", "--format", "csv", "-c", "checksum"]);
+    let b = env.ok(&root, &["dataset", "ls-files", "bydoi", "--format", "csv", "-c", "checksum"]);
+    assert_eq!(a, b, "the same files through the DOI");
+}
+
+#[test]
+fn broken_remotes_give_clear_errors_and_change_nothing() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let m = mock();
+    let before = snapshot(&env, &root);
+    let cases: Vec<(String, i32, &str)> = vec![
+        (format!("{}/zenodo/records/404404", m.base), 1, "404"),
+        (format!("{}/zenodo/records/500500", m.base), 1, "500"),
+        (format!("{}/zenodo/records/666666", m.base), 1, "JSON"),
+        ("not a url".to_string(), 2, "Cannot parse URL"),
+        ("https://example.invalid.nowhere/x".to_string(), 2, "Provider not found"),
+    ];
+    for (uri, expected, message) in &cases {
+        let out = env.run_remote(&root, &m, &["dataset", "import", "-y", uri]);
+        assert_code(&out, *expected);
+        assert_contains(&stderr(&out), message);
+        assert_unchanged(&env, &root, &before, uri);
+    }
+}
+
+#[test]
+fn urls_are_downloaded_into_datasets_and_failed_downloads_leave_nothing() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let m = mock();
+    env.ok(&root, &["dataset", "create", "web"]);
+    let plain = format!("{}/files/plain.txt", m.base);
+    let out = env.run_remote(&root, &m, &["dataset", "add", "web", &plain]);
+    assert_success(&out);
+    assert_eq!(read_file(&root, "data/web/greeting.txt"), "hello, renku\n");
+    let csv = env.ok(&root, &["dataset", "ls-files", "web", "--format", "csv", "-c", "path,source"]);
+    assert_eq!(csv, format!("path,source\ndata/web/greeting.txt,{plain}\n"));
+    let large = format!("{}/files/large.bin", m.base);
+    let out = env.run_remote(&root, &m, &["dataset", "add", "web", &large]);
+    assert_success(&out);
+    assert_eq!(std::fs::metadata(root.join("data/web/large.bin")).unwrap().len(), 1 << 20);
+
+    let before = snapshot(&env, &root);
+    for (url, message) in [
+        (format!("{}/files/halfway.bin", m.base), "halfway.bin"),
+        (format!("{}/status/404", m.base), "404"),
+        (format!("{}/status/500", m.base), "500"),
+    ] {
+        let out = env.run_remote(&root, &m, &["dataset", "add", "web", &url]);
+        assert_code(&out, 1);
+        assert_contains(&stderr(&out), message);
+        assert_unchanged(&env, &root, &before, &url);
+        assert!(!root.join("data/web/halfway.bin").exists());
+    }
+    // No temporary download is left behind either.
+    let tmp = root.join(".renku/tmp");
+    if tmp.exists() {
+        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+        assert!(left.is_empty(), "leftovers in .renku/tmp: {left:?}");
+    }
+}
