@@ -23,6 +23,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use crate::Result;
+use crate::model::dataset::Dataset;
 use crate::model::person::Person;
 
 pub use credentials::{GlobalConfigFile, NoPrompt, TokenPrompt, access_token, forget_token};
@@ -79,16 +80,33 @@ pub struct ExportMetadata {
     /// The license (an identifier such as `cc-by-4.0` or a license URL).
     pub license: Option<String>,
     /// When the dataset was published (imported datasets).
-    pub date_published: Option<NaiveDate>,
+    pub date_published: Option<DateTime<FixedOffset>>,
     /// When the dataset was created (local datasets).
     pub date_created: Option<DateTime<FixedOffset>>,
 }
 
 impl ExportMetadata {
-    /// The publication date to send: the published date, else the creation date.
+    /// The metadata of the dataset version `dataset`; `tag` is the name of the tag being
+    /// exported, which becomes the version (else the dataset's own version).
+    pub fn from_dataset(dataset: &Dataset, tag: Option<&str>) -> Self {
+        ExportMetadata {
+            name: dataset.name.clone(),
+            description: dataset.description.clone(),
+            creators: dataset.creators.clone(),
+            keywords: dataset.keywords.clone(),
+            version: tag.map(str::to_string).or_else(|| dataset.version.clone()),
+            license: dataset.license.clone(),
+            date_published: dataset.date_published,
+            date_created: dataset.date_created,
+        }
+    }
+
+    /// The publication date to send: the published date, else the creation date (the date
+    /// as written, in the timestamp's own offset).
     pub fn publication_date(&self) -> Option<NaiveDate> {
         self.date_published
-            .or_else(|| self.date_created.map(|d| d.date_naive()))
+            .or(self.date_created)
+            .map(|d| d.date_naive())
     }
 }
 
@@ -250,5 +268,57 @@ fn invalid_token_mut(err: &mut crate::Error) -> Option<&mut ExportError> {
     match export.as_mut() {
         ExportError::Incomplete { source, .. } => invalid_token_mut(source),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dataset() -> Dataset {
+        let time = |s: &str| DateTime::parse_from_rfc3339(s).ok();
+        Dataset {
+            id: Dataset::id_for("abc"),
+            identifier: "abc".into(),
+            initial_identifier: "abc".into(),
+            slug: "d1".into(),
+            name: "Dataset one".into(),
+            description: Some("About it".into()),
+            creators: vec![Person::new("Jane", Some("jane@example.org".into()), None)],
+            date_created: time("2024-01-31T23:30:00-02:00"),
+            date_published: None,
+            date_modified: time("2024-02-02T00:00:00+00:00").unwrap_or_default(),
+            date_removed: None,
+            derived_from: None,
+            same_as: None,
+            keywords: vec!["k".into()],
+            images: Vec::new(),
+            in_language: None,
+            license: Some("cc-by-4.0".into()),
+            version: Some("2".into()),
+            annotations: Vec::new(),
+            storage: None,
+            datadir: None,
+            import_source: None,
+            files: Vec::new(),
+            merges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn metadata_of_a_dataset_version_takes_the_tag_as_version() {
+        let d = dataset();
+        let meta = ExportMetadata::from_dataset(&d, Some("v1.0"));
+        assert_eq!(meta.name, "Dataset one");
+        assert_eq!(meta.version.as_deref(), Some("v1.0"));
+        assert_eq!(meta.creators, d.creators);
+        assert_eq!(meta.license.as_deref(), Some("cc-by-4.0"));
+        // The date as written in the timestamp's offset, not converted to UTC.
+        assert_eq!(
+            meta.publication_date(),
+            NaiveDate::from_ymd_opt(2024, 1, 31)
+        );
+        let untagged = ExportMetadata::from_dataset(&d, None);
+        assert_eq!(untagged.version.as_deref(), Some("2"));
     }
 }
