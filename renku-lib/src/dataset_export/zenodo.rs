@@ -18,11 +18,12 @@ use super::{ExportMetadata, ExportProgress, ExportRequest, Exported};
 use crate::Result;
 
 /// The public Zenodo server.
-pub const DEFAULT_URL: &str = "https://zenodo.org";
+pub const DEFAULT_URL: &str = crate::dataset_remote::settings::DEFAULT_ZENODO_URL;
 /// Zenodo's sandbox server, for trying exports out (its tokens are separate).
-pub const SANDBOX_URL: &str = "https://sandbox.zenodo.org";
-/// The environment variable that overrides the Zenodo server (shared with `dataset import`).
-pub const URL_ENV: &str = "RENKU_ZENODO_URL";
+pub const SANDBOX_URL: &str = crate::dataset_remote::settings::ZENODO_SANDBOX_URL;
+/// The environment variable that overrides the Zenodo server (`RENKU_ZENODO_URL`, the one
+/// `dataset import` reads).
+pub const URL_ENV: &str = crate::dataset_remote::settings::ZENODO_URL_ENV;
 
 const PROVIDER: &str = "Zenodo";
 
