@@ -119,6 +119,9 @@ pub enum Error {
     /// A data repository, download or archive failed (see [`crate::dataset_remote`]).
     #[error(transparent)]
     Remote(crate::dataset_remote::RemoteError),
+    /// Exporting a dataset to a data repository (Zenodo, Dataverse) failed.
+    #[error(transparent)]
+    Export(Box<crate::dataset_export::ExportError>),
 }
 
 impl Error {
@@ -132,6 +135,12 @@ impl Error {
             Error::MigrationRequired { .. } => ExitCode::MigrationRequired,
             Error::UnsupportedProject { .. } => ExitCode::Unsupported,
             Error::Remote(err) => err.exit_code(),
+            Error::Export(e) => match e.as_ref() {
+                crate::dataset_export::ExportError::MissingServer
+                | crate::dataset_export::ExportError::MissingDataverseName { .. }
+                | crate::dataset_export::ExportError::InvalidUrl { .. } => ExitCode::Usage,
+                _ => ExitCode::Failure,
+            },
             _ => ExitCode::Failure,
         }
     }

@@ -10,6 +10,7 @@
 pub mod config;
 pub mod context;
 pub mod dataset;
+pub mod dataset_export;
 pub mod dataset_remote;
 pub mod error;
 pub mod exec;

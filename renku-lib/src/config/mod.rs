@@ -246,7 +246,13 @@ impl Config {
 /// Writes the global configuration file atomically, readable only by the user (it may hold
 /// access tokens).
 pub fn write_global(doc: &IniDoc) -> Result<()> {
-    let path = global_config_path()?;
+    write_global_at(&global_config_path()?, doc)
+}
+
+/// Writes `doc` atomically to `path` as a global configuration file: readable only by the
+/// user. [`write_global`] with an explicit location (tests, other homes).
+pub fn write_global_at(path: &Path, doc: &IniDoc) -> Result<()> {
+    let path = path.to_path_buf();
     crate::util::write_atomic(&path, doc.render().as_bytes(), None)?;
     #[cfg(unix)]
     {
