@@ -22,7 +22,8 @@ impl Drop for Mock {
 }
 
 fn mock() -> Mock {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/providers/mock_server.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/providers/mock_server.py");
     let mut child = Command::new("python3")
         .arg(script)
         .stdout(Stdio::piped())
@@ -33,7 +34,10 @@ fn mock() -> Mock {
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let port: u16 = line.trim().parse().expect("the mock server prints its port");
+    let port: u16 = line
+        .trim()
+        .parse()
+        .expect("the mock server prints its port");
     Mock {
         child,
         base: format!("http://127.0.0.1:{port}"),
@@ -72,7 +76,11 @@ fn zenodo_records_import_with_metadata_files_and_a_version_tag() {
     assert_eq!(d["same_as"], "https://doi.org/10.5281/zenodo.1234567");
     assert!(d["created_at"].is_null());
     assert!(d["date_published"].is_string());
-    let expected = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/providers/zenodo/files/measurements.csv")).unwrap();
+    let expected = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/providers/zenodo/files/measurements.csv"),
+    )
+    .unwrap();
     assert_eq!(
         std::fs::read(root.join("data/air_quality_measurem_2.0/measurements.csv")).unwrap(),
         expected
@@ -93,7 +101,20 @@ fn zenodo_records_import_with_metadata_files_and_a_version_tag() {
     assert_code(&out, 1);
     assert_contains(&stderr(&out), "Aborted!");
     assert_unchanged(&env, &root, &before, "refused imports");
-    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "other", "--datadir", "elsewhere", &uri]);
+    let out = env.run_remote(
+        &root,
+        &m,
+        &[
+            "dataset",
+            "import",
+            "-y",
+            "-s",
+            "other",
+            "--datadir",
+            "elsewhere",
+            &uri,
+        ],
+    );
     assert_success(&out);
     assert!(root.join("elsewhere/measurements.csv").exists());
 }
@@ -103,17 +124,44 @@ fn dataverse_datasets_import_by_url_and_by_doi() {
     let env = TestEnv::new();
     let root = env.project_with(&[]);
     let m = mock();
-    let uri = format!("{}/dataset.xhtml?persistentId=doi:10.70122/FK2/PPIAXE", m.base);
+    let uri = format!(
+        "{}/dataset.xhtml?persistentId=doi:10.70122/FK2/PPIAXE",
+        m.base
+    );
     let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "dv", &uri]);
     assert_success(&out);
-    let files = env.ok(&root, &["dataset", "ls-files", "dv", "--format", "csv", "-c", "path"]);
+    let files = env.ok(
+        &root,
+        &["dataset", "ls-files", "dv", "--format", "csv", "-c", "path"],
+    );
     assert!(files.lines().count() >= 2, "files imported: {files}");
     let d = dataset_json(&env, &root, "dv");
     assert_eq!(d["version"], "1.0");
-    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "bydoi", "doi:10.70122/FK2/PPIAXE"]);
+    let out = env.run_remote(
+        &root,
+        &m,
+        &[
+            "dataset",
+            "import",
+            "-y",
+            "-s",
+            "bydoi",
+            "doi:10.70122/FK2/PPIAXE",
+        ],
+    );
     assert_success(&out);
-    let a = env.ok(&root, &["dataset", "ls-files", "dv", "--format", "csv", "-c", "checksum"]);
-    let b = env.ok(&root, &["dataset", "ls-files", "bydoi", "--format", "csv", "-c", "checksum"]);
+    let a = env.ok(
+        &root,
+        &[
+            "dataset", "ls-files", "dv", "--format", "csv", "-c", "checksum",
+        ],
+    );
+    let b = env.ok(
+        &root,
+        &[
+            "dataset", "ls-files", "bydoi", "--format", "csv", "-c", "checksum",
+        ],
+    );
     assert_eq!(a, b, "the same files through the DOI");
 }
 
@@ -128,7 +176,11 @@ fn broken_remotes_give_clear_errors_and_change_nothing() {
         (format!("{}/zenodo/records/500500", m.base), 1, "500"),
         (format!("{}/zenodo/records/666666", m.base), 1, "JSON"),
         ("not a url".to_string(), 2, "Cannot parse URL"),
-        ("https://example.invalid.nowhere/x".to_string(), 2, "Provider not found"),
+        (
+            "https://example.invalid.nowhere/x".to_string(),
+            2,
+            "Provider not found",
+        ),
     ];
     for (uri, expected, message) in &cases {
         let out = env.run_remote(&root, &m, &["dataset", "import", "-y", uri]);
@@ -148,12 +200,28 @@ fn urls_are_downloaded_into_datasets_and_failed_downloads_leave_nothing() {
     let out = env.run_remote(&root, &m, &["dataset", "add", "web", &plain]);
     assert_success(&out);
     assert_eq!(read_file(&root, "data/web/greeting.txt"), "hello, renku\n");
-    let csv = env.ok(&root, &["dataset", "ls-files", "web", "--format", "csv", "-c", "path,source"]);
+    let csv = env.ok(
+        &root,
+        &[
+            "dataset",
+            "ls-files",
+            "web",
+            "--format",
+            "csv",
+            "-c",
+            "path,source",
+        ],
+    );
     assert_eq!(csv, format!("path,source\ndata/web/greeting.txt,{plain}\n"));
     let large = format!("{}/files/large.bin", m.base);
     let out = env.run_remote(&root, &m, &["dataset", "add", "web", &large]);
     assert_success(&out);
-    assert_eq!(std::fs::metadata(root.join("data/web/large.bin")).unwrap().len(), 1 << 20);
+    assert_eq!(
+        std::fs::metadata(root.join("data/web/large.bin"))
+            .unwrap()
+            .len(),
+        1 << 20
+    );
 
     let before = snapshot(&env, &root);
     for (url, message) in [
@@ -170,7 +238,11 @@ fn urls_are_downloaded_into_datasets_and_failed_downloads_leave_nothing() {
     // No temporary download is left behind either.
     let tmp = root.join(".renku/tmp");
     if tmp.exists() {
-        let left: Vec<_> = std::fs::read_dir(&tmp).unwrap().collect();
+        let left: Vec<_> = std::fs::read_dir(&tmp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n != ".gitignore")
+            .collect();
         assert!(left.is_empty(), "leftovers in .renku/tmp: {left:?}");
     }
 }

@@ -220,7 +220,9 @@ pub fn add(
             let rel = d.relative.to_string_lossy().replace('\\', "/");
             pending.push(Pending {
                 dest: format!("{dest_root}/{rel}"),
-                origin: Origin::Downloaded { abs: d.path.clone() },
+                origin: Origin::Downloaded {
+                    abs: d.path.clone(),
+                },
                 source: d.url.clone(),
             });
         }

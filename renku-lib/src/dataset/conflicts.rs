@@ -82,8 +82,8 @@ pub fn conflicts(store: &Store) -> Result<Vec<Conflict>> {
             continue;
         }
         for (field, get) in FIELDS {
-            let values: Vec<String> = head_data.iter().map(|d| get(d)).collect();
-            let base_value = base.map(|b| get(b));
+            let values: Vec<String> = head_data.iter().map(|d| get(d)).collect::<Vec<_>>();
+            let base_value = base.map(get);
             let changed: Vec<&String> = values
                 .iter()
                 .filter(|v| Some(*v) != base_value.as_ref())

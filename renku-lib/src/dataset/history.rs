@@ -142,6 +142,6 @@ pub fn changes(project: &ProjectDir) -> Result<Vec<DatasetChange>> {
             });
         }
     }
-    out.sort_by(|a, b| a.date.cmp(&b.date));
+    out.sort_by_key(|c| c.date);
     Ok(out)
 }

@@ -101,7 +101,13 @@ pub fn import(
         .data_dir(&super::default_data_dir(project.root())?);
     let scratch = scratch_dir(project)?;
     let placed = match &remote.renku {
-        Some(source) => copy_from_renku(project, source, request.tag.as_deref(), &mut record, &data_dir)?,
+        Some(source) => copy_from_renku(
+            project,
+            source,
+            request.tag.as_deref(),
+            &mut record,
+            &data_dir,
+        )?,
         None => {
             let downloaded = download(&remote, scratch.path(), request, ui)?;
             downloaded
@@ -113,8 +119,17 @@ pub fn import(
     let tracked = place(&mut tx, project, &lfs, &git, &placed, &mut record)?;
     let store = project.store();
     super::put_version(&store, &mut tx, &record)?;
-    if let Some(tag) = remote.metadata.tag.as_deref().filter(|t| super::validate_tag(t).is_ok()) {
-        let version = remote.metadata.version.clone().unwrap_or_else(|| tag.to_string());
+    if let Some(tag) = remote
+        .metadata
+        .tag
+        .as_deref()
+        .filter(|t| super::validate_tag(t).is_ok())
+    {
+        let version = remote
+            .metadata
+            .version
+            .clone()
+            .unwrap_or_else(|| tag.to_string());
         let data = DatasetTag {
             id: DatasetTag::id_for(tag, &record.data.identifier),
             name: tag.to_string(),
@@ -170,7 +185,11 @@ fn download(
             for f in files {
                 let inner = f.strip_prefix(&target).unwrap_or(&f);
                 let inner = inner.to_string_lossy().replace('\\', "/");
-                out.push((format!("{stem}/{inner}"), target.join(inner.as_str()), d.url.clone()));
+                out.push((
+                    format!("{stem}/{inner}"),
+                    target.join(inner.as_str()),
+                    d.url.clone(),
+                ));
             }
         } else {
             out.push((rel, d.path.clone(), d.url.clone()));
@@ -228,7 +247,10 @@ fn first_version(
         date_modified: now,
         date_removed: None,
         derived_from: None,
-        same_as: Some(Url::external(&m.same_as, remote.provider == ProviderKind::Renku)),
+        same_as: Some(Url::external(
+            &m.same_as,
+            remote.provider == ProviderKind::Renku,
+        )),
         keywords: m.keywords.clone(),
         images: m
             .images
@@ -327,7 +349,11 @@ fn copy_from_renku(
             .strip_prefix(&format!("{src_dir}/"))
             .unwrap_or(f.path())
             .to_string();
-        out.push((format!("{data_dir}/{inner}"), co.dir.join(f.path()), url.clone()));
+        out.push((
+            format!("{data_dir}/{inner}"),
+            co.dir.join(f.path()),
+            url.clone(),
+        ));
     }
     Ok(out)
 }
@@ -343,7 +369,11 @@ pub(crate) fn place(
     record: &mut Record<Dataset>,
 ) -> Result<Tracked> {
     let dests: Vec<String> = files.iter().map(|(d, _, _)| d.clone()).collect();
-    let protected: Vec<String> = dests.iter().filter(|d| super::is_protected(d)).cloned().collect();
+    let protected: Vec<String> = dests
+        .iter()
+        .filter(|d| super::is_protected(d))
+        .cloned()
+        .collect();
     if !protected.is_empty() {
         return Err(super::protected_error(&protected));
     }
@@ -363,7 +393,9 @@ pub(crate) fn place(
     let tracked = lfs.track(tx, git.repo(), &dests)?;
     let sums = super::add::hash_files(project.root(), &dests)?;
     for ((dest, _, url), sum) in files.iter().zip(sums) {
-        let size = std::fs::metadata(project.root().join(dest)).ok().map(|m| m.len());
+        let size = std::fs::metadata(project.root().join(dest))
+            .ok()
+            .map(|m| m.len());
         record
             .data
             .files

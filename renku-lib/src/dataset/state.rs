@@ -259,7 +259,7 @@ impl<'a> Datasets<'a> {
             .filter(|(_, e)| e.object_id.starts_with(&prefix))
             .map(|(id, _)| self.store.read(Kind::DatasetTag, id))
             .collect::<Result<_>>()?;
-        out.sort_by(|a, b| a.data.date_created.cmp(&b.data.date_created));
+        out.sort_by_key(|t| t.data.date_created);
         Ok(out)
     }
 }

@@ -56,7 +56,7 @@ pub fn log(project: &ProjectDir, runs: bool, datasets: bool) -> Result<Vec<LogEn
                 .map(dataset_entry),
         );
     }
-    out.sort_by(|a, b| b.date.cmp(&a.date));
+    out.sort_by_key(|e| std::cmp::Reverse(e.date));
     Ok(out)
 }
 

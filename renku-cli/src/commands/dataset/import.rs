@@ -20,7 +20,12 @@ pub struct ImportArgs {
     /// Record URL, DOI or Renku dataset URL.
     pub uri: String,
     /// Slug of the new dataset (default: from the remote title).
-    #[arg(short = 's', long = "slug", visible_alias = "name", alias = "short-name")]
+    #[arg(
+        short = 's',
+        long = "slug",
+        visible_alias = "name",
+        alias = "short-name"
+    )]
     pub slug: Option<String>,
     /// Unpack downloaded archives.
     #[arg(short = 'x', long)]

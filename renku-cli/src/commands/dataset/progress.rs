@@ -21,7 +21,8 @@ impl DownloadProgress for DownloadBar {
         if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             return;
         }
-        self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        self.bar
+            .set_draw_target(indicatif::ProgressDrawTarget::stderr());
         self.bar.set_length(total_bytes);
         if let Ok(style) = ProgressStyle::with_template(
             "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
