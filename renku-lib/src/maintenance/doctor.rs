@@ -45,7 +45,12 @@ pub fn doctor(project: &ProjectDir, fix: bool) -> Result<DoctorReport> {
     }
     problems.extend(check_store(&store, &git)?);
     problems.extend(check_cache(&store)?);
-    for c in crate::dataset::conflicts::conflicts(&store)? {
+    // A damaged store is reported above; the dataset check needs a readable one.
+    let conflicts = crate::dataset::conflicts::conflicts(&store).unwrap_or_else(|e| {
+        tracing::debug!("dataset conflicts not checked: {e}");
+        Vec::new()
+    });
+    for c in conflicts {
         problems.push(Problem {
             area: ProblemArea::Dataset,
             message: format!(
