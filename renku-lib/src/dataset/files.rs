@@ -83,6 +83,24 @@ impl PathGlobs {
     }
 }
 
+/// The names of a `--creators a,b` argument (comma-separated, trimmed, empty ones dropped).
+pub fn creator_names(text: Option<&str>) -> Vec<String> {
+    text.map(|t| {
+        t.split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Whether `dataset` has a creator of every one of `names`.
+pub fn has_creators(dataset: &crate::model::Dataset, names: &[String]) -> bool {
+    names
+        .iter()
+        .all(|n| dataset.creators.iter().any(|c| c.name == n.trim()))
+}
+
 /// Whether `path` passes include (when given) and exclude patterns.
 pub fn passes(include: &PathGlobs, exclude: &PathGlobs, path: &str) -> bool {
     (include.is_empty() || include.matches(path)) && !exclude.matches(path)
@@ -108,8 +126,7 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
             None => state,
         };
         let ds = state.dataset();
-        let names: Vec<&str> = ds.creators.iter().map(|c| c.name.as_str()).collect();
-        if !filter.creators.iter().all(|c| names.contains(&c.trim())) {
+        if !has_creators(ds, &filter.creators) {
             continue;
         }
         let mut files: Vec<&DatasetFile> = state

@@ -193,8 +193,7 @@ fn compute(
     let mut git_remotes: BTreeMap<String, Vec<(String, DatasetFile)>> = BTreeMap::new();
     for state in &selected {
         let ds = state.dataset();
-        let names: Vec<&str> = ds.creators.iter().map(|c| c.name.as_str()).collect();
-        if !request.creators.iter().all(|c| names.contains(&c.trim())) {
+        if !super::files::has_creators(ds, &request.creators) {
             continue;
         }
         let mut local: Vec<&DatasetFile> = Vec::new();

@@ -69,15 +69,7 @@ pub fn run(env: &Env, args: LsFilesArgs) -> Result<u8> {
     let filter = FileFilter {
         slugs: args.slugs,
         tag: args.tag,
-        creators: args
-            .creators
-            .map(|c| {
-                c.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        creators: renku_lib::dataset::files::creator_names(args.creators.as_deref()),
         include: args.include,
         exclude: args.exclude,
     };

@@ -60,15 +60,7 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         delete: args.delete,
         include: args.include,
         exclude: args.exclude,
-        creators: args
-            .creators
-            .map(|c| {
-                c.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        creators: renku_lib::dataset::files::creator_names(args.creators.as_deref()),
         reference: args.reference,
         no_local: args.no_local,
         no_remote: args.no_remote,
