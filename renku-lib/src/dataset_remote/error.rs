@@ -32,6 +32,12 @@ pub enum RemoteError {
         /// Why providers that could not be tested failed (one line each).
         warnings: Vec<String>,
     },
+    /// The HTTP client could not be set up (TLS configuration of the system).
+    #[error("Cannot set up the HTTP client: {detail}")]
+    Client {
+        /// What failed.
+        detail: String,
+    },
     /// The URL is not one this operation can fetch (wrong scheme, unparsable).
     #[error("Invalid URL '{url}': {detail}")]
     InvalidUrl {

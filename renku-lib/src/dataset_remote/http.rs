@@ -27,9 +27,8 @@ impl HttpClient {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
             .build()
-            .map_err(|e| RemoteError::Network {
-                url: String::new(),
-                detail: format!("cannot set up the HTTP client: {e}"),
+            .map_err(|e| RemoteError::Client {
+                detail: e.to_string(),
             })?;
         Ok(HttpClient { client })
     }
