@@ -72,6 +72,12 @@ pub enum Command {
     /// Work with datasets: versioned collections of files with metadata.
     #[command(subcommand)]
     Dataset(commands::dataset::DatasetCommand),
+    /// Work with the large files stored in Git LFS.
+    #[command(subcommand)]
+    Lfs(commands::lfs::LfsCommand),
+    /// Deprecated spellings of `renku lfs` commands.
+    #[command(subcommand, hide = true)]
+    Storage(commands::lfs::StorageCommand),
     Rollback(commands::rollback::RollbackArgs),
     Gc(commands::gc::GcArgs),
     Doctor(commands::doctor::DoctorArgs),

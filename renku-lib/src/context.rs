@@ -32,10 +32,15 @@ impl CommandContext {
 
     /// Takes the project lock and opens a transaction on the project at `root`.
     pub fn begin_transaction(&self, root: &Path) -> Result<Transaction> {
+        Transaction::begin(root, self.lock(root)?)
+    }
+
+    /// Takes the project lock of the project at `root` (for commands that change the work
+    /// tree without committing), announcing a wait through `on_lock_wait`.
+    pub fn lock(&self, root: &Path) -> Result<ProjectLock> {
         let description = format!("renku {}", self.argv.join(" "));
-        let lock = ProjectLock::acquire(root, &description, &mut |holder| {
+        ProjectLock::acquire(root, &description, &mut |holder| {
             (self.on_lock_wait)(holder)
-        })?;
-        Transaction::begin(root, lock)
+        })
     }
 }

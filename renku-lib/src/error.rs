@@ -110,6 +110,23 @@ pub enum Error {
     /// A child process failed.
     #[error("{0}")]
     Command(String),
+    /// The `git-lfs` executable cannot be run.
+    #[error(
+        "Git LFS is not installed ({0}).\nInstall git-lfs (https://git-lfs.com), then run 'git lfs install --local' in the project."
+    )]
+    LfsNotInstalled(String),
+    /// The repository does not have the Git LFS filter configured.
+    #[error(
+        "Git LFS is not set up in this repository.\nRun 'git lfs install --local' in {} first.",
+        root.display()
+    )]
+    LfsNotSetUp {
+        /// The project root.
+        root: PathBuf,
+    },
+    /// The current branch has no remote to push to.
+    #[error("No remote has been set up for the current branch")]
+    NoRemote,
     /// Nothing changed although the command needs a change to commit.
     #[error("There is nothing to commit.")]
     NothingToCommit,

@@ -19,6 +19,7 @@ pub mod maintenance;
 pub mod model;
 pub mod project;
 pub mod repo;
+pub mod storage;
 pub mod store;
 pub mod template;
 pub mod util;

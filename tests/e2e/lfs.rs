@@ -9,7 +9,7 @@ const LFS_LINE: &str = "filter=lfs diff=lfs merge=lfs -text";
 
 /// Whether git-lfs is installed; prints a note when it is not (the test then has nothing to
 /// check: `renku init` cannot set LFS up).
-fn lfs_available() -> bool {
+pub(crate) fn lfs_available() -> bool {
     let ok = std::process::Command::new("git")
         .args(["lfs", "version"])
         .output()
@@ -50,7 +50,7 @@ fn attributes(root: &Path) -> String {
     std::fs::read_to_string(root.join(".gitattributes")).unwrap_or_default()
 }
 
-fn head_blob(env: &TestEnv, root: &Path, path: &str) -> Vec<u8> {
+pub(crate) fn head_blob(env: &TestEnv, root: &Path, path: &str) -> Vec<u8> {
     let mut cmd = std::process::Command::new("git");
     cmd.current_dir(root)
         .args(["cat-file", "blob", &format!("HEAD:{path}")])
@@ -62,7 +62,7 @@ fn head_blob(env: &TestEnv, root: &Path, path: &str) -> Vec<u8> {
     out.stdout
 }
 
-fn pointer_of(content: &[u8]) -> String {
+pub(crate) fn pointer_of(content: &[u8]) -> String {
     format!(
         "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize {}\n",
         sha256_hex(content),
@@ -73,7 +73,7 @@ fn pointer_of(content: &[u8]) -> String {
 /// Asserts that `path` is committed as the LFS pointer of its work-tree content and that the
 /// object is in the repository's LFS store.
 #[track_caller]
-fn assert_in_lfs(env: &TestEnv, root: &Path, path: &str) {
+pub(crate) fn assert_in_lfs(env: &TestEnv, root: &Path, path: &str) {
     let content = std::fs::read(root.join(path)).unwrap();
     let blob = head_blob(env, root, path);
     assert_eq!(
@@ -95,7 +95,7 @@ fn assert_in_lfs(env: &TestEnv, root: &Path, path: &str) {
 }
 
 #[track_caller]
-fn assert_in_git(env: &TestEnv, root: &Path, path: &str) {
+pub(crate) fn assert_in_git(env: &TestEnv, root: &Path, path: &str) {
     let content = std::fs::read(root.join(path)).unwrap();
     assert_eq!(
         head_blob(env, root, path),

@@ -15,6 +15,7 @@ mod init;
 mod isolation;
 mod iterate;
 mod lfs;
+mod lfs_commands;
 mod lock;
 mod maintenance;
 mod project;

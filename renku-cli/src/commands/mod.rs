@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod execution;
 pub mod gc;
 pub mod init;
+pub mod lfs;
 pub mod log;
 pub mod project;
 pub mod rerun;
@@ -103,6 +104,8 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Dataset(cmd) => dataset::run(&env, cmd),
         Command::Rollback(args) => rollback::run(&env, args),
         Command::Gc(args) => gc::run(&env, args),
+        Command::Lfs(cmd) => lfs::run(&env, cmd),
+        Command::Storage(cmd) => lfs::run_storage(&env, cmd),
         Command::Doctor(args) => doctor::run(&env, args),
         Command::Completion(args) => completion::run(args),
     }

@@ -381,6 +381,16 @@ impl IgnoreRules {
         Ok(IgnoreRules { search })
     }
 
+    /// Renku's protected paths alone, without `.renkulfsignore`.
+    pub fn protected() -> IgnoreRules {
+        IgnoreRules {
+            search: gix::ignore::Search::from_overrides(
+                PROTECTED_PATHS.iter().copied(),
+                gix::ignore::search::Ignore::default(),
+            ),
+        }
+    }
+
     fn matches_one(&self, rel: &str, is_dir: bool) -> Option<bool> {
         self.search
             .pattern_matching_relative_path(
@@ -423,6 +433,23 @@ pub fn escape_pattern(path: &str) -> String {
     out
 }
 
+/// `renku.lfs_threshold` of the project at `root` in bytes (default [`DEFAULT_THRESHOLD`]);
+/// fails on a value that is not a size.
+pub fn configured_threshold(root: &Path) -> Result<u64> {
+    threshold_of(&crate::config::Config::load(Some(root))?)
+}
+
+fn threshold_of(config: &crate::config::Config) -> Result<u64> {
+    let text = config
+        .value("renku.lfs_threshold")
+        .unwrap_or_else(|| DEFAULT_THRESHOLD.to_string());
+    crate::config::parse_size(&text).map_err(|_| {
+        Error::Config(format!(
+            "Invalid value for renku.lfs_threshold: '{text}' (expected a size such as 100kb or 2mb)."
+        ))
+    })
+}
+
 /// renku's decision which new files go to Git LFS (see the module documentation). Built
 /// before a command runs, so a bad `lfs_threshold` fails before anything happens.
 pub struct LfsTracker {
@@ -448,14 +475,7 @@ impl LfsTracker {
     /// `renku.lfs_threshold`.
     pub fn new(root: &Path, repo: &gix::Repository, external_storage: bool) -> Result<Self> {
         let config = crate::config::Config::load(Some(root))?;
-        let threshold_text = config
-            .value("renku.lfs_threshold")
-            .unwrap_or_else(|| DEFAULT_THRESHOLD.to_string());
-        let threshold = crate::config::parse_size(&threshold_text).map_err(|_| {
-            Error::Config(format!(
-                "Invalid value for renku.lfs_threshold: '{threshold_text}' (expected a size such as 100kb or 2mb)."
-            ))
-        })?;
+        let threshold = threshold_of(&config)?;
         let show_message = config
             .value("renku.show_lfs_message")
             .is_none_or(|v| !v.trim().eq_ignore_ascii_case("false"));
