@@ -148,7 +148,8 @@ pub enum StorageError {
     },
     /// The service refused the credentials or their permissions.
     #[error(
-        "Access to '{uri}' was denied: {detail}\nHint: check the credentials ({hint}, or the ones stored with 'Store credentials?')."
+        "Access to '{uri}' was denied: {detail}\nHint: check the credentials ({hint}, or the ones stored in ~/.renku/{}).",
+        credentials::STORE_FILE_NAME
     )]
     Auth {
         /// The storage URI.
@@ -322,6 +323,9 @@ fn http_client(options: &StorageOptions) -> StorageResult<reqwest::blocking::Cli
         .connect_timeout(options.connect_timeout)
         .timeout(None)
         .tcp_keepalive(Duration::from_secs(60))
+        // A redirect would be followed without the signature (another host) or with a body
+        // that cannot be sent twice; S3's region redirects are handled by the S3 backend.
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| StorageError::Network {
             url: String::new(),
