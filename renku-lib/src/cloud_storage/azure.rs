@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use md5::{Digest, Md5};
 use reqwest::Method;
 use reqwest::blocking::{Body, Client, Response};
-use url::Url;
+use reqwest::Url;
 
 use super::shared_key::{self, SharedKeyRequest};
 use super::sigv4::{encode_key, uri_encode};

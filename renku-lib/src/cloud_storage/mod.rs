@@ -349,7 +349,7 @@ fn error_chain(err: &dyn std::error::Error) -> String {
 }
 
 /// Maps a client error to [`StorageError::Network`] (without the query string of `url`).
-fn network_error(url: &url::Url, err: &reqwest::Error) -> StorageError {
+fn network_error(url: &reqwest::Url, err: &reqwest::Error) -> StorageError {
     let mut url = url.clone();
     url.set_query(None);
     StorageError::Network {

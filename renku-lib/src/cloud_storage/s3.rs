@@ -14,7 +14,7 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 use reqwest::Method;
 use reqwest::blocking::{Body, Client, Response};
-use url::Url;
+use reqwest::Url;
 
 use super::sigv4::{self, SigningRequest, UNSIGNED_PAYLOAD, encode_key, uri_encode};
 use super::{

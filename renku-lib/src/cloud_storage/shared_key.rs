@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use url::Url;
+use reqwest::Url;
 
 /// What is signed.
 pub(crate) struct SharedKeyRequest<'a> {

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use url::Url;
+use reqwest::Url;
 
 /// The payload hash of requests whose body is not signed.
 pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";

@@ -196,7 +196,7 @@ fn moto_open() -> Option<&'static Fixture> {
 /// Sends an IAM query-API action to moto (signed with throw-away keys; moto routes by the
 /// signature's service and checks nothing during the unauthenticated start).
 fn iam_action(port: u16, params: &[(&str, &str)]) -> String {
-    let url = url::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
+    let url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/")).unwrap();
     let mut body = String::from("Version=2010-05-08");
     for (k, v) in params {
         body.push_str(&format!("&{k}={}", sigv4::uri_encode(v)));

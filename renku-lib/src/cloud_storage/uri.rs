@@ -246,7 +246,7 @@ fn parse_endpoint(endpoint: &str) -> Result<String, String> {
             "'{endpoint}' is not an endpoint of the form host[:port]"
         ));
     }
-    let url = url::Url::parse(&format!("https://{endpoint}/"))
+    let url = reqwest::Url::parse(&format!("https://{endpoint}/"))
         .map_err(|e| format!("'{endpoint}' is not an endpoint of the form host[:port]: {e}"))?;
     let host = url
         .host_str()
