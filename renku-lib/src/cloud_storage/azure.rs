@@ -14,8 +14,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use md5::{Digest, Md5};
 use reqwest::Method;
-use reqwest::blocking::{Body, Client, Response};
 use reqwest::Url;
+use reqwest::blocking::{Body, Client, Response};
 
 use super::shared_key::{self, SharedKeyRequest};
 use super::sigv4::{encode_key, uri_encode};

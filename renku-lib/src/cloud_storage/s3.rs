@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 use reqwest::Method;
-use reqwest::blocking::{Body, Client, Response};
 use reqwest::Url;
+use reqwest::blocking::{Body, Client, Response};
 
 use super::sigv4::{self, SigningRequest, UNSIGNED_PAYLOAD, encode_key, uri_encode};
 use super::{

@@ -6,8 +6,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 use reqwest::Url;
+use sha2::Sha256;
 
 /// What is signed.
 pub(crate) struct SharedKeyRequest<'a> {

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
 use reqwest::Url;
+use sha2::{Digest, Sha256};
 
 /// The payload hash of requests whose body is not signed.
 pub(crate) const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
