@@ -130,6 +130,10 @@ pub enum Error {
     /// Nothing changed although the command needs a change to commit.
     #[error("There is nothing to commit.")]
     NothingToCommit,
+    /// A cloud-storage operation failed (bad storage URI, missing bucket, denied access,
+    /// network failure, …).
+    #[error(transparent)]
+    CloudStorage(#[from] crate::cloud_storage::StorageError),
     /// Any other failure of the operation, with a message for the user.
     #[error("{0}")]
     Failed(String),
@@ -158,6 +162,7 @@ impl Error {
                 | crate::dataset_export::ExportError::InvalidUrl { .. } => ExitCode::Usage,
                 _ => ExitCode::Failure,
             },
+            Error::CloudStorage(e) if e.is_usage() => ExitCode::Usage,
             _ => ExitCode::Failure,
         }
     }

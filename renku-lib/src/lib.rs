@@ -7,6 +7,7 @@
 //!
 //! The command-line interface (`renku-cli`) is a thin layer over the functions exported here.
 
+pub mod cloud_storage;
 pub mod config;
 pub mod context;
 pub mod dataset;
