@@ -22,10 +22,23 @@ impl Drop for Mock {
 }
 
 fn mock() -> Mock {
+    start_mock(None)
+}
+
+/// The mock server, serving the files of `dir` under `/mutable/`.
+fn mock_serving(dir: &Path) -> Mock {
+    start_mock(Some(dir))
+}
+
+fn start_mock(serve_dir: Option<&Path>) -> Mock {
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/providers/mock_server.py");
-    let mut child = Command::new("python3")
-        .arg(script)
+    let mut command = Command::new("python3");
+    command.arg(script);
+    if let Some(dir) = serve_dir {
+        command.arg("--serve-dir").arg(dir);
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -245,4 +258,193 @@ fn urls_are_downloaded_into_datasets_and_failed_downloads_leave_nothing() {
             .collect();
         assert!(left.is_empty(), "leftovers in .renku/tmp: {left:?}");
     }
+}
+
+fn visible_paths(env: &TestEnv, root: &Path, slug: &str) -> Vec<String> {
+    env.ok(
+        root,
+        &["dataset", "ls-files", slug, "--format", "csv", "-c", "path"],
+    )
+    .lines()
+    .skip(1)
+    .map(str::to_string)
+    .collect()
+}
+
+#[test]
+fn imported_datasets_update_to_the_newer_remote_version() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let m = mock();
+    let old = format!("{}/zenodo/records/1234561", m.base);
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "zen", &old]);
+    assert_success(&out);
+    assert_contains(&stderr(&out), "Newer version found at");
+    assert_eq!(
+        visible_paths(&env, &root, "zen"),
+        ["data/zen/README.md", "data/zen/calibration.txt"]
+    );
+    assert_eq!(dataset_json(&env, &root, "zen")["version"], "1.0");
+
+    // Filters cannot be combined with an imported dataset.
+    let before = snapshot(&env, &root);
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-I", "*.md", "zen"]);
+    assert_code(&out, 2);
+    assert_contains(&stderr(&out), "incompatible with imported datasets");
+    // --no-remote leaves imported datasets alone.
+    let out = env.run_remote(&root, &m, &["dataset", "update", "--no-remote", "zen"]);
+    assert_success(&out);
+    assert!(!stdout(&out).contains("from remote provider"));
+
+    // A dry run names the dataset and exits with 1.
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-n", "--all"]);
+    assert_code(&out, 1);
+    assert_contains(
+        &stdout(&out),
+        "The following imported datasets will be updated:\n\tzen",
+    );
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-n", "--plain", "zen"]);
+    assert_code(&out, 1);
+    assert_eq!(stdout(&out).trim(), "d zen");
+    assert_unchanged(&env, &root, &before, "dry runs and refused updates");
+
+    let commits = env.commit_count(&root);
+    let out = env.run_remote(&root, &m, &["dataset", "update", "zen"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Updated dataset 'zen' from remote provider");
+    assert_eq!(env.commit_count(&root), commits + 1);
+    assert_eq!(env.status(&root), "");
+    let d = dataset_json(&env, &root, "zen");
+    assert_eq!(d["version"], "2.0");
+    assert_eq!(d["same_as"], "https://doi.org/10.5281/zenodo.1234567");
+    // The file the new version lacks leaves the dataset, but stays on disk without --delete.
+    assert_eq!(
+        visible_paths(&env, &root, "zen"),
+        ["data/zen/README.md", "data/zen/measurements.csv"]
+    );
+    assert!(root.join("data/zen/calibration.txt").exists());
+    let tags = env.ok(&root, &["dataset", "ls-tags", "zen"]);
+    assert_contains(&tags, "Tag 1.0 created by renku import");
+    assert_contains(&tags, "Tag 2.0 created by renku import");
+    let log = env.ok(&root, &["log", "--format", "tabular", "-d"]);
+    assert_contains(&log, "Dataset 'zen': 1 file(s) added, 1 file(s) removed");
+
+    // Now up to date.
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-n", "zen"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Everything is up-to-date");
+    let commits = env.commit_count(&root);
+    let out = env.run_remote(&root, &m, &["dataset", "update", "zen"]);
+    assert_success(&out);
+    assert_eq!(env.commit_count(&root), commits);
+
+    // With --delete the vanished file goes from the work tree too.
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "zen2", &old]);
+    assert_success(&out);
+    let out = env.run_remote(&root, &m, &["dataset", "update", "--delete", "zen2"]);
+    assert_success(&out);
+    assert!(!root.join("data/zen2/calibration.txt").exists());
+    assert!(root.join("data/zen2/measurements.csv").exists());
+    assert_eq!(env.status(&root), "");
+}
+
+#[test]
+fn imported_datasets_whose_remote_fails_are_left_unchanged() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let m = mock();
+    let old = format!("{}/zenodo/records/1234561", m.base);
+    let out = env.run_remote(&root, &m, &["dataset", "import", "-y", "-s", "zen", &old]);
+    assert_success(&out);
+    let base = m.base.clone();
+    drop(m);
+    // The provider is gone: a network error, nothing changes.
+    let before = snapshot(&env, &root);
+    let out = env
+        .renku_in(&root)
+        .env("RENKU_ZENODO_URL", format!("{base}/zenodo"))
+        .args(["dataset", "update", "zen"])
+        .output()
+        .unwrap();
+    assert_code(&out, 1);
+    assert_contains(&stderr(&out), "127.0.0.1");
+    assert_unchanged(&env, &root, &before, "update with the provider gone");
+}
+
+#[test]
+fn web_files_update_when_their_content_changes() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let served = env.work().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    std::fs::write(served.join("table.csv"), "a,b\n1,2\n").unwrap();
+    let m = mock_serving(&served);
+    let url = format!("{}/mutable/table.csv", m.base);
+    env.ok(&root, &["dataset", "create", "web"]);
+    let out = env.run_remote(&root, &m, &["dataset", "add", "web", &url]);
+    assert_success(&out);
+
+    // Unchanged: nothing to do.
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-n", "web"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Everything is up-to-date");
+    let out = env.run_remote(&root, &m, &["dataset", "update", "web"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Updated 0 files");
+
+    // --no-remote skips web files, a dry run lists the changed one.
+    std::fs::write(served.join("table.csv"), "a,b\n1,2\n3,4\n").unwrap();
+    let before = snapshot(&env, &root);
+    let out = env.run_remote(
+        &root,
+        &m,
+        &["dataset", "update", "-n", "--no-remote", "web"],
+    );
+    assert_success(&out);
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-n", "--plain", "web"]);
+    assert_code(&out, 1);
+    assert_eq!(stdout(&out).trim(), "f data/web/table.csv web");
+    assert_unchanged(&env, &root, &before, "dry runs");
+
+    let out = env.run_remote(&root, &m, &["dataset", "update", "web"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Updated 1 files");
+    assert_eq!(read_file(&root, "data/web/table.csv"), "a,b\n1,2\n3,4\n");
+    assert_eq!(env.status(&root), "");
+
+    // A source that is gone is reported as deleted; --delete removes it from the metadata.
+    std::fs::remove_file(served.join("table.csv")).unwrap();
+    let out = env.run_remote(&root, &m, &["dataset", "update", "-n", "--plain", "web"]);
+    assert_code(&out, 1);
+    assert_eq!(stdout(&out).trim(), "r data/web/table.csv web");
+    let out = env.run_remote(&root, &m, &["dataset", "update", "web"]);
+    assert_success(&out);
+    assert_contains(&stderr(&out), "Pass '--delete'");
+    assert_eq!(visible_paths(&env, &root, "web"), ["data/web/table.csv"]);
+    let out = env.run_remote(&root, &m, &["dataset", "update", "--delete", "web"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Updated 0 files and deleted 1 files");
+    assert!(visible_paths(&env, &root, "web").is_empty());
+}
+
+#[test]
+fn deprecated_external_flag_warns_and_conflicts_with_no_external() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n")]);
+    env.ok(&root, &["dataset", "add", "--copy", "-c", "d", "a.txt"]);
+    let out = env.run_in(&root, &["dataset", "update", "-e", "d"]);
+    assert_success(&out);
+    assert_contains(&stderr(&out), "'-e/--external' argument is deprecated");
+    assert_contains(&stdout(&out), "Updated 0 files");
+    let out = env.run_in(&root, &["dataset", "update", "-e", "--no-external", "d"]);
+    assert_code(&out, 2);
+    assert_contains(
+        &stderr(&out),
+        "Cannot pass both '--external' and '--no-external'",
+    );
+    let out = env.run_in(&root, &["dataset", "update", "--no-external", "d"]);
+    assert_success(&out);
+    let out = env.run_in(&root, &["dataset", "update", "-I", "nothing*", "d"]);
+    assert_code(&out, 2);
+    assert_contains(&stderr(&out), "No files matched the criteria.");
 }

@@ -109,7 +109,13 @@ pub fn import(
             &data_dir,
         )?,
         None => {
-            let downloaded = download(&remote, scratch.path(), request, ui)?;
+            let downloaded = download(
+                &remote,
+                scratch.path(),
+                request.extract,
+                request.jobs,
+                ui.progress(),
+            )?;
             downloaded
                 .into_iter()
                 .map(|(rel, abs, url)| (format!("{data_dir}/{rel}"), abs, url))
@@ -119,33 +125,7 @@ pub fn import(
     let tracked = place(&mut tx, project, &lfs, &git, &placed, &mut record)?;
     let store = project.store();
     super::put_version(&store, &mut tx, &record)?;
-    if let Some(tag) = remote
-        .metadata
-        .tag
-        .as_deref()
-        .filter(|t| super::validate_tag(t).is_ok())
-    {
-        let version = remote
-            .metadata
-            .version
-            .clone()
-            .unwrap_or_else(|| tag.to_string());
-        let data = DatasetTag {
-            id: DatasetTag::id_for(tag, &record.data.identifier),
-            name: tag.to_string(),
-            description: format!("Tag {version} created by renku import"),
-            date_created: crate::util::now(),
-            dataset_slug: slug.clone(),
-            dataset_identifier: record.data.identifier.clone(),
-        };
-        let tag_record = Record::new(
-            Kind::DatasetTag,
-            DatasetTag::object_id(&record.data.initial_identifier, tag),
-            tx.id(),
-            data,
-        );
-        store.put(&mut tx, &tag_record)?;
-    }
+    tag_import(&store, &mut tx, &remote, &record.data, &[])?;
     tx.commit(&ctx.argv)?;
     Ok(Imported {
         dataset: record.data,
@@ -163,22 +143,61 @@ pub(crate) fn scratch_dir(project: &ProjectDir) -> Result<tempfile::TempDir> {
         .map_err(|e| Error::io("Cannot create a download directory", e))
 }
 
+/// Tags the imported version `dataset` after the remote version ("Tag <v> created by renku
+/// import"), unless the remote has no usable version name or a tag of that name is among
+/// `existing`.
+pub(crate) fn tag_import(
+    store: &crate::store::Store,
+    tx: &mut Transaction,
+    remote: &RemoteDataset,
+    dataset: &Dataset,
+    existing: &[String],
+) -> Result<()> {
+    let Some(tag) = remote
+        .metadata
+        .tag
+        .as_deref()
+        .filter(|t| super::validate_tag(t).is_ok())
+    else {
+        return Ok(());
+    };
+    if existing.iter().any(|t| t == tag) {
+        return Ok(());
+    }
+    let object_id = DatasetTag::object_id(&dataset.initial_identifier, tag);
+    let version = remote
+        .metadata
+        .version
+        .clone()
+        .unwrap_or_else(|| tag.to_string());
+    let data = DatasetTag {
+        id: DatasetTag::id_for(tag, &dataset.identifier),
+        name: tag.to_string(),
+        description: format!("Tag {version} created by renku import"),
+        date_created: crate::util::now(),
+        dataset_slug: dataset.slug.clone(),
+        dataset_identifier: dataset.identifier.clone(),
+    };
+    store.put(tx, &Record::new(Kind::DatasetTag, object_id, tx.id(), data))?;
+    Ok(())
+}
+
 /// Downloads the files of `remote` into `dir` (extracting archives with `extract`); returns
 /// `(path relative to the data directory, absolute path, source URL)` of every file.
-fn download(
+pub(crate) fn download(
     remote: &RemoteDataset,
     dir: &Path,
-    request: &ImportRequest,
-    ui: &mut dyn ImportInteraction,
+    extract: bool,
+    jobs: usize,
+    progress: &dyn DownloadProgress,
 ) -> Result<Vec<(String, PathBuf, String)>> {
     let downloader = Downloader::new(&settings())?;
     let requests = remote.download_requests();
-    let jobs = request.jobs.max(1);
-    let done = downloader.download_all(&requests, dir, jobs, ui.progress())?;
+    let done = downloader.download_all(&requests, dir, jobs.max(1), progress)?;
     let mut out = Vec::new();
     for d in done {
         let rel = d.relative.to_string_lossy().replace('\\', "/");
-        if request.extract && crate::dataset_remote::archive::is_archive(&d.path) {
+        if extract && crate::dataset_remote::archive::is_archive(&d.path) {
             let stem = archive_stem(&rel);
             let target = dir.join(format!("{stem}.extracted"));
             let files = crate::dataset_remote::archive::extract(&d.path, &target)?;
@@ -217,66 +236,35 @@ fn first_version(
     transaction: &str,
     user: &crate::model::Person,
 ) -> Record<Dataset> {
-    let m = &remote.metadata;
     let identifier = crate::util::new_hex_id();
     let now = crate::util::now();
-    let published = m
-        .date_published
-        .as_deref()
-        .and_then(parse_date)
-        .unwrap_or(now);
-    let id = Dataset::id_for(&identifier);
-    let data = Dataset {
-        id: id.clone(),
+    let mut data = Dataset {
+        id: Dataset::id_for(&identifier),
         identifier: identifier.clone(),
         initial_identifier: identifier.clone(),
         slug: slug.to_string(),
-        name: if m.name.trim().is_empty() {
-            slug.to_string()
-        } else {
-            m.name.trim().to_string()
-        },
-        description: m.description.clone().filter(|d| !d.is_empty()),
-        creators: if m.creators.is_empty() {
-            vec![user.clone()]
-        } else {
-            m.creators.clone()
-        },
+        name: String::new(),
+        description: None,
+        creators: Vec::new(),
         date_created: None,
-        date_published: Some(published),
+        date_published: None,
         date_modified: now,
         date_removed: None,
         derived_from: None,
-        same_as: Some(Url::external(
-            &m.same_as,
-            remote.provider == ProviderKind::Renku,
-        )),
-        keywords: m.keywords.clone(),
-        images: m
-            .images
-            .iter()
-            .enumerate()
-            .map(|(i, url)| ImageObject {
-                id: format!("{id}/images/{i}"),
-                content_url: url.clone(),
-                position: i as u32,
-            })
-            .collect(),
-        in_language: m.in_language.as_deref().map(|l| Language::new(l, None)),
-        license: m.license.clone(),
-        version: m.version.clone(),
+        same_as: None,
+        keywords: Vec::new(),
+        images: Vec::new(),
+        in_language: None,
+        license: None,
+        version: None,
         annotations: Vec::new(),
         storage: None,
         datadir,
-        import_source: Some(ImportSource {
-            provider: remote.provider.name().to_ascii_lowercase(),
-            uri: remote.uri.clone(),
-            version: m.version.clone(),
-            tag: None,
-        }),
+        import_source: None,
         files: Vec::new(),
         merges: Vec::new(),
     };
+    apply_remote_metadata(&mut data, remote, user);
     Record {
         kind: Kind::Dataset,
         object_id: identifier.clone(),
@@ -287,6 +275,61 @@ fn first_version(
         transaction: transaction.to_string(),
         data,
     }
+}
+
+/// Sets the metadata of `data` from the provider's: title, description, creators (`user`
+/// when the remote names none), keywords, images, language, license, version, publication
+/// date, `same_as` and where it was imported from. An imported version is no derivative:
+/// `derived_from` is cleared.
+pub(crate) fn apply_remote_metadata(
+    data: &mut Dataset,
+    remote: &RemoteDataset,
+    user: &crate::model::Person,
+) {
+    let m = &remote.metadata;
+    data.name = if m.name.trim().is_empty() {
+        data.slug.clone()
+    } else {
+        m.name.trim().to_string()
+    };
+    data.description = m.description.clone().filter(|d| !d.is_empty());
+    data.creators = if m.creators.is_empty() {
+        vec![user.clone()]
+    } else {
+        m.creators.clone()
+    };
+    data.date_created = None;
+    data.date_published = Some(
+        m.date_published
+            .as_deref()
+            .and_then(parse_date)
+            .unwrap_or(data.date_modified),
+    );
+    data.derived_from = None;
+    data.same_as = Some(Url::external(
+        &m.same_as,
+        remote.provider == ProviderKind::Renku,
+    ));
+    data.keywords = m.keywords.clone();
+    data.images = m
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, url)| ImageObject {
+            id: format!("{}/images/{i}", data.id),
+            content_url: url.clone(),
+            position: i as u32,
+        })
+        .collect();
+    data.in_language = m.in_language.as_deref().map(|l| Language::new(l, None));
+    data.license = m.license.clone();
+    data.version = m.version.clone();
+    data.import_source = Some(ImportSource {
+        provider: remote.provider.name().to_ascii_lowercase(),
+        uri: remote.uri.clone(),
+        version: m.version.clone(),
+        tag: None,
+    });
 }
 
 /// `YYYY-MM-DD` or RFC 3339 as a date-time.
@@ -300,7 +343,7 @@ fn parse_date(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
 
 /// Copies the files of a dataset of another Renku project: its repository is cloned into
 /// the cache, the dataset (at `tag`, or the version the URL names) read from its store.
-fn copy_from_renku(
+pub(crate) fn copy_from_renku(
     project: &ProjectDir,
     source: &crate::dataset_remote::RenkuSource,
     tag: Option<&str>,

@@ -11,6 +11,7 @@ pub mod files;
 pub mod git_source;
 pub mod history;
 pub mod import;
+pub(crate) mod reimport;
 pub mod remove;
 pub mod state;
 pub mod tags;

@@ -1,16 +1,23 @@
-//! `renku dataset update`: bring dataset files up to date with their sources — local files
-//! changed in the work tree, linked files whose target changed, files from git repositories
-//! whose remote changed — and record deleted ones with `--delete`.
+//! `renku dataset update`: bring datasets up to date with their sources — imported datasets
+//! whose provider has a newer version (re-imported as a whole), local files changed in the
+//! work tree, linked files whose target changed, files from git repositories whose remote
+//! changed, files from the web whose content changed — and record deleted ones with
+//! `--delete`.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use crate::context::CommandContext;
+use crate::dataset_remote::download::{DownloadProgress, DownloadRequest, Downloader};
+use crate::dataset_remote::{RemoteDataset, RemoteError};
 use crate::model::{DatasetFile, RemoteEntity};
 use crate::repo::ProjectDir;
+use crate::repo::git::Git;
 use crate::{Error, Result};
 
 use super::Datasets;
 use super::files::{PathGlobs, passes};
+use super::reimport::{Check, Reimport};
 
 /// What `dataset update` is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -33,7 +40,7 @@ pub struct UpdateRequest {
     pub reference: Option<String>,
     /// Skip files from local sources.
     pub no_local: bool,
-    /// Skip files from remote sources (git repositories, the web).
+    /// Skip imported datasets and files from remote sources (git repositories, the web).
     pub no_remote: bool,
     /// Also register files in the data directories that are not in their dataset.
     pub check_data_directory: bool,
@@ -53,12 +60,17 @@ pub struct FileChange {
 /// What an update changes (or, in a dry run, would change).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UpdatePlan {
-    /// Imported datasets to re-import.
+    /// Imported datasets to re-import (sorted).
     pub datasets: Vec<String>,
+    /// Imported datasets left alone because they were imported at a tag: `(slug, tag)`.
+    pub pinned: Vec<(String, String)>,
     /// Files whose content changed, or new files found in data directories.
     pub updated: Vec<FileChange>,
     /// Files whose source is gone.
     pub deleted: Vec<FileChange>,
+    /// Whether any file of a not-imported dataset was looked at (the reference reports a
+    /// file count only then).
+    pub checked_files: bool,
 }
 
 impl UpdatePlan {
@@ -66,6 +78,16 @@ impl UpdatePlan {
     pub fn is_empty(&self) -> bool {
         self.datasets.is_empty() && self.updated.is_empty() && self.deleted.is_empty()
     }
+}
+
+/// Everything [`compute`] found: the plan, the file updates, the imported datasets to
+/// re-import with their latest remote records, and the scratch directories web files were
+/// downloaded to (alive until the update is applied).
+struct Computed {
+    plan: UpdatePlan,
+    planned: Vec<Planned>,
+    reimports: Vec<(String, Box<RemoteDataset>)>,
+    _scratch: Option<tempfile::TempDir>,
 }
 
 /// A file update with the new entry to record.
@@ -96,21 +118,26 @@ fn validate(request: &UpdateRequest) -> Result<()> {
     Ok(())
 }
 
-/// Computes what [`update`] would do, without changing anything.
-pub fn plan(project: &ProjectDir, request: &UpdateRequest) -> Result<UpdatePlan> {
+/// Computes what [`update`] would do, without changing the project (remote sources are
+/// asked, web files downloaded to a scratch directory).
+pub fn plan(
+    project: &ProjectDir,
+    request: &UpdateRequest,
+    progress: &dyn DownloadProgress,
+) -> Result<UpdatePlan> {
     validate(request)?;
     let store = project.store();
     let datasets = Datasets::load(&store)?;
-    let (plan, _) = compute(project, &datasets, request)?;
-    Ok(plan)
+    Ok(compute(project, &datasets, request, progress)?.plan)
 }
 
 /// Updates the datasets (one commit); returns what changed. Deleted files are only removed
-/// from the metadata with `delete`.
+/// from the metadata with `delete`; imported datasets are re-imported as a whole.
 pub fn update(
     ctx: &CommandContext,
     project: &ProjectDir,
     request: &UpdateRequest,
+    progress: &dyn DownloadProgress,
 ) -> Result<UpdatePlan> {
     validate(request)?;
     let git = project.git()?;
@@ -119,7 +146,28 @@ pub fn update(
     let mut tx = ctx.begin_transaction(project.root())?;
     let store = project.store();
     let datasets = Datasets::load(&store)?;
-    let (plan, planned) = compute(project, &datasets, request)?;
+    let Computed {
+        plan,
+        planned,
+        reimports,
+        _scratch,
+    } = compute(project, &datasets, request, progress)?;
+    if !reimports.is_empty() {
+        let lfs =
+            crate::repo::lfs::LfsTracker::new(project.root(), git.repo(), ctx.external_storage)?;
+        let reimport = Reimport {
+            project,
+            git: &git,
+            lfs: &lfs,
+            datasets: &datasets,
+            user: &user,
+            delete: request.delete,
+            progress,
+        };
+        for (slug, latest) in &reimports {
+            reimport.apply(&mut tx, &datasets.get(slug)?, latest)?;
+        }
+    }
     let mut by_slug: BTreeMap<String, Vec<&Planned>> = BTreeMap::new();
     for p in &planned {
         if p.entry.as_ref().is_some_and(DatasetFile::is_removed) && !request.delete {
@@ -127,7 +175,7 @@ pub fn update(
         }
         by_slug.entry(p.change.slug.clone()).or_default().push(p);
     }
-    if by_slug.is_empty() {
+    if by_slug.is_empty() && reimports.is_empty() {
         tx.rollback()?;
         return Ok(plan);
     }
@@ -177,12 +225,24 @@ fn compute(
     project: &ProjectDir,
     datasets: &Datasets<'_>,
     request: &UpdateRequest,
-) -> Result<(UpdatePlan, Vec<Planned>)> {
+    progress: &dyn DownloadProgress,
+) -> Result<Computed> {
     let selected = if request.all || request.slugs.is_empty() {
         datasets.all()?
     } else {
         super::files::select(datasets, &request.slugs)?
     };
+    let filters = !request.include.is_empty() || !request.exclude.is_empty();
+    if filters
+        && !request.slugs.is_empty()
+        && selected
+            .iter()
+            .any(|s| super::reimport::is_imported(s.dataset()))
+    {
+        return Err(Error::Parameter(
+            "--include/--exclude is incompatible with imported datasets".into(),
+        ));
+    }
     let include = PathGlobs::new(&request.include)?;
     let exclude = PathGlobs::new(&request.exclude)?;
     let root = project.root();
@@ -190,15 +250,39 @@ fn compute(
     let default_dir = super::default_data_dir(root)?;
     let mut plan = UpdatePlan::default();
     let mut planned = Vec::new();
+    let mut reimports = Vec::new();
     let mut git_remotes: BTreeMap<String, Vec<(String, DatasetFile)>> = BTreeMap::new();
+    let mut web: Vec<(String, DatasetFile)> = Vec::new();
     for state in &selected {
         let ds = state.dataset();
+        if super::reimport::is_imported(ds) {
+            // Imported datasets are updated as a whole, never file by file.
+            if filters || request.no_remote {
+                continue;
+            }
+            match super::reimport::check(ds)? {
+                Check::UpToDate => {}
+                Check::PinnedToTag(tag) => plan.pinned.push((ds.slug.clone(), tag)),
+                Check::Outdated { latest } => {
+                    plan.datasets.push(ds.slug.clone());
+                    reimports.push((ds.slug.clone(), latest));
+                }
+            }
+            continue;
+        }
         if !super::files::has_creators(ds, &request.creators) {
             continue;
         }
         let mut local: Vec<&DatasetFile> = Vec::new();
         for f in state.files() {
             if !passes(&include, &exclude, f.path()) {
+                continue;
+            }
+            plan.checked_files = true;
+            if is_web(f) {
+                if !request.no_remote {
+                    web.push((ds.slug.clone(), f.clone()));
+                }
                 continue;
             }
             if f.based_on.is_some() {
@@ -345,11 +429,104 @@ fn compute(
             }
         }
     }
+    let scratch = if web.is_empty() {
+        None
+    } else {
+        let dir = super::import::scratch_dir(project)?;
+        for p in check_web_files(&git, &web, dir.path(), progress)? {
+            if p.entry.as_ref().is_some_and(DatasetFile::is_removed) {
+                plan.deleted.push(p.change.clone());
+            } else {
+                plan.updated.push(p.change.clone());
+            }
+            planned.push(p);
+        }
+        Some(dir)
+    };
+    if filters && !plan.checked_files && !request.check_data_directory {
+        return Err(Error::Parameter("No files matched the criteria.".into()));
+    }
+    plan.datasets.sort();
     plan.updated
         .sort_by(|a, b| (&a.slug, &a.path).cmp(&(&b.slug, &b.path)));
     plan.deleted
         .sort_by(|a, b| (&a.slug, &a.path).cmp(&(&b.slug, &b.path)));
-    Ok((plan, planned))
+    Ok(Computed {
+        plan,
+        planned,
+        reimports,
+        _scratch: scratch,
+    })
+}
+
+/// Whether `f` was added from a web URL (and is updated by downloading it again).
+fn is_web(f: &DatasetFile) -> bool {
+    f.based_on.is_none()
+        && !f.linked
+        && f.source
+            .as_deref()
+            .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
+        && !f.source.as_deref().is_some_and(super::add::is_git_url)
+}
+
+/// Downloads every web file again (into `scratch`) and compares it with the recorded
+/// version: a changed file is planned to be replaced, one that cannot be downloaded any
+/// more (the server answers with an error) is planned as deleted. Interruptions and local
+/// failures end the command.
+fn check_web_files(
+    git: &Git,
+    files: &[(String, DatasetFile)],
+    scratch: &std::path::Path,
+    progress: &dyn DownloadProgress,
+) -> Result<Vec<Planned>> {
+    let downloader = Downloader::new(&super::import::settings())?;
+    let mut out = Vec::new();
+    for (i, (slug, f)) in files.iter().enumerate() {
+        let url = f.source.clone().unwrap_or_default();
+        let name = f.path().rsplit('/').next().unwrap_or(f.path()).to_string();
+        let request = DownloadRequest {
+            url: url.clone(),
+            name: Some(PathBuf::from(&name)),
+            size: None,
+            checksum: None,
+        };
+        let dir = scratch.join(i.to_string());
+        let change = FileChange {
+            path: f.path().to_string(),
+            slug: slug.clone(),
+            external: false,
+        };
+        let downloaded = match downloader.download_all(&[request], &dir, 1, progress) {
+            Ok(mut done) if !done.is_empty() => done.swap_remove(0),
+            Ok(_) => continue,
+            Err(
+                e @ (RemoteError::HttpStatus { .. }
+                | RemoteError::Network { .. }
+                | RemoteError::InvalidUrl { .. }),
+            ) => {
+                tracing::info!(%url, "web source of {} is gone: {e}", f.path());
+                out.push(Planned {
+                    change,
+                    entry: Some(f.removed_copy()),
+                    copy_from: None,
+                });
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let sum = git.hash_file_as(f.path(), &downloaded.path)?.to_string();
+        if sum == f.entity.checksum {
+            continue;
+        }
+        let mut e = DatasetFile::new(f.path(), &sum, f.source.clone(), Some(downloaded.size));
+        e.is_external = f.is_external;
+        out.push(Planned {
+            change,
+            entry: Some(e),
+            copy_from: Some(downloaded.path),
+        });
+    }
+    Ok(out)
 }
 
 fn b_is_git(f: &DatasetFile) -> bool {

@@ -363,6 +363,25 @@ impl Git {
         Ok(out)
     }
 
+    /// The blob id the file at `abs` (anywhere on disk) would get if it were committed at the
+    /// repository path `rel`: the Git LFS pointer's when `rel` is LFS-tracked.
+    pub fn hash_file_as(&self, rel: &str, abs: &Path) -> Result<ObjectId> {
+        let index = super::lfs::index_or_empty(&self.repo)?;
+        let mut lfs = super::lfs::LfsFilter::new(&self.repo, &index)?;
+        let meta = std::fs::symlink_metadata(abs)
+            .io_context(|| format!("Cannot stat {}", abs.display()))?;
+        let in_lfs = match lfs.as_mut() {
+            Some(filter) if meta.is_file() => filter.applies(rel)?,
+            _ => false,
+        };
+        let bytes = if in_lfs {
+            super::lfs::clean_file(&self.repo, abs, false)?
+        } else {
+            blob_content(abs, &meta)?
+        };
+        blob_id(&self.repo, &bytes)
+    }
+
     /// Blob ids of all files under `prefix` (a directory, `/`-separated; empty for the whole
     /// tree) in commit `id`.
     pub fn files_under(&self, id: ObjectId, prefix: &str) -> Result<BTreeMap<String, ObjectId>> {

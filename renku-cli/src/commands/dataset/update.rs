@@ -2,16 +2,19 @@
 
 use clap::Args;
 use renku_lib::Result;
-use renku_lib::dataset::update::{UpdateRequest, plan, update};
+use renku_lib::dataset::update::{UpdatePlan, UpdateRequest, plan, update};
 
+use super::progress::DownloadBar;
 use crate::commands::Env;
 
-/// Update dataset files from their sources.
+/// Update datasets from their sources.
 ///
-/// Local files changed in the work tree, linked files whose target changed and files from
-/// git repositories whose remote changed get new versions. Files whose source is gone are
-/// removed from the metadata only with --delete. --dry-run lists what would change and
-/// exits with 1 when anything would.
+/// Imported datasets whose provider has a newer version are imported again as a whole
+/// (those imported from a Renku project at a tag are left alone). Local files changed in
+/// the work tree, linked files whose target changed, files from git repositories whose
+/// remote changed and files from the web whose content changed get new versions. Files
+/// whose source is gone are removed from the metadata only with --delete. --dry-run lists
+/// what would change and exits with 1 when anything would.
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
     /// Datasets to update.
@@ -34,9 +37,15 @@ pub struct UpdateArgs {
     /// Skip files from local sources.
     #[arg(long = "no-local")]
     pub no_local: bool,
-    /// Skip files from remote sources.
+    /// Skip imported datasets and files from remote sources (git repositories, the web).
     #[arg(long = "no-remote")]
     pub no_remote: bool,
+    /// Deprecated; has no effect.
+    #[arg(short = 'e', long = "external", hide = true)]
+    pub external: bool,
+    /// Skip updating external data.
+    #[arg(long = "no-external")]
+    pub no_external: bool,
     /// Also add files in the data directories that are not in their dataset.
     #[arg(short = 'c', long = "check-data-directory")]
     pub check_data_directory: bool,
@@ -53,6 +62,14 @@ pub struct UpdateArgs {
 
 /// Runs `renku dataset update`.
 pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
+    if args.external && args.no_external {
+        return Err(renku_lib::Error::Parameter(
+            "Cannot pass both '--external' and '--no-external'".into(),
+        ));
+    }
+    if args.external {
+        crate::ui::warning("'-e/--external' argument is deprecated");
+    }
     let request = UpdateRequest {
         slugs: args.slugs,
         all: args.all,
@@ -67,10 +84,15 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         check_data_directory: args.check_data_directory,
     };
     let project = env.project()?;
+    let bar = DownloadBar::new();
     if args.dry_run {
-        let plan = plan(&project, &request)?;
+        let plan = plan(&project, &request, &bar)?;
+        drop(bar);
+        print_pinned(&plan);
         if plan.is_empty() {
-            crate::outln!("Everything is up-to-date");
+            if !args.plain {
+                crate::outln!("Everything is up-to-date");
+            }
             return Ok(0);
         }
         if args.plain {
@@ -120,9 +142,13 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         }
         return Ok(1);
     }
-    let plan = update(&env.ctx, &project, &request)?;
-    if plan.is_empty() {
-        crate::outln!("Everything is up-to-date");
+    let plan = update(&env.ctx, &project, &request, &bar)?;
+    drop(bar);
+    print_pinned(&plan);
+    for slug in &plan.datasets {
+        crate::outln!("Updated dataset '{slug}' from remote provider");
+    }
+    if !plan.checked_files {
         return Ok(0);
     }
     let deleted = if request.delete {
@@ -144,4 +170,11 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// Names the imported datasets left alone because they were imported at a tag.
+fn print_pinned(plan: &UpdatePlan) {
+    for (slug, tag) in &plan.pinned {
+        crate::outln!("Skipped updating imported Renku dataset '{slug}' with tag '{tag}'");
+    }
 }
