@@ -25,6 +25,7 @@ pub mod store;
 pub mod template;
 pub mod util;
 pub mod workflow;
+pub mod worktree;
 
 pub use error::{Error, Result};
 

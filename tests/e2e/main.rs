@@ -18,6 +18,7 @@ mod lfs;
 mod lfs_commands;
 mod lock;
 mod maintenance;
+mod mv_rm;
 mod project;
 mod providers;
 mod run;

@@ -10,8 +10,10 @@ pub mod gc;
 pub mod init;
 pub mod lfs;
 pub mod log;
+pub mod mv;
 pub mod project;
 pub mod rerun;
+pub mod rm;
 pub mod rollback;
 pub mod run;
 pub mod status;
@@ -102,6 +104,8 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Rerun(args) => rerun::run(&env, args),
         Command::Workflow(cmd) => workflow::run(&env, cmd),
         Command::Dataset(cmd) => dataset::run(&env, cmd),
+        Command::Mv(args) => mv::run(&env, args),
+        Command::Rm(args) => rm::run(&env, args),
         Command::Rollback(args) => rollback::run(&env, args),
         Command::Gc(args) => gc::run(&env, args),
         Command::Lfs(cmd) => lfs::run(&env, cmd),
