@@ -82,6 +82,9 @@ pub enum Command {
     Rm(commands::rm::RmArgs),
     Rollback(commands::rollback::RollbackArgs),
     Gc(commands::gc::GcArgs),
+    /// Install and uninstall renku's git hooks.
+    #[command(subcommand)]
+    Githooks(commands::githooks::GithooksCommand),
     Doctor(commands::doctor::DoctorArgs),
     Completion(commands::completion::CompletionArgs),
 }

@@ -15,6 +15,7 @@ pub mod dataset_export;
 pub mod dataset_remote;
 pub mod error;
 pub mod exec;
+pub mod githooks;
 pub mod interrupt;
 pub mod maintenance;
 pub mod model;

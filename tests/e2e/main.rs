@@ -10,6 +10,7 @@ mod crash;
 mod dataset;
 mod dataset_import;
 mod export;
+mod githooks;
 mod global;
 mod init;
 mod isolation;

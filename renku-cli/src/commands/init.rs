@@ -112,6 +112,7 @@ pub fn run(env: &Env, args: InitArgs) -> Result<u8> {
         force: args.force,
         ignore_template_errors: args.ignore_template_errors,
         initial_branch: args.initial_branch,
+        hook_program: std::env::current_exe().ok(),
     };
     let confirm = |plan: &[renku_lib::template::apply::PlannedFile]| {
         let overwritten: Vec<&str> = plan

@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod doctor;
 pub mod execution;
 pub mod gc;
+pub mod githooks;
 pub mod init;
 pub mod lfs;
 pub mod log;
@@ -89,7 +90,14 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
             .map_err(|e| Error::io("Cannot print help", e))?;
         return Ok(0);
     };
-    if !matches!(command, Command::Init(_) | Command::Completion(_)) {
+    // The pre-commit hook must not block commits of projects renku cannot read.
+    let exempt = matches!(
+        command,
+        Command::Init(_)
+            | Command::Completion(_)
+            | Command::Githooks(githooks::GithooksCommand::PreCommit(_))
+    );
+    if !exempt {
         ProjectDir::reject_unsupported(&env.start_dir())?;
     }
     match command {
@@ -110,6 +118,7 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Gc(args) => gc::run(&env, args),
         Command::Lfs(cmd) => lfs::run(&env, cmd),
         Command::Storage(cmd) => lfs::run_storage(&env, cmd),
+        Command::Githooks(cmd) => githooks::run(&env, cmd),
         Command::Doctor(args) => doctor::run(&env, args),
         Command::Completion(args) => completion::run(args),
     }

@@ -45,6 +45,8 @@ pub struct InitOptions {
     pub ignore_template_errors: bool,
     /// Name of the first branch of a new git repository.
     pub initial_branch: Option<String>,
+    /// The renku program the pre-commit hook should run; `None` installs no hook.
+    pub hook_program: Option<PathBuf>,
 }
 
 /// What `renku init` did.
@@ -256,6 +258,11 @@ fn init_in(
     store.put(&mut tx, &record)?;
     let head_before = git.head_id()?;
     tx.commit(&ctx.argv)?;
+    if let Some(program) = &opts.hook_program
+        && let Err(e) = crate::githooks::install(path, program, false)
+    {
+        tracing::warn!("cannot install the pre-commit hook: {e}");
+    }
 
     let backup_branch = match head_before {
         Some(head) => Some(create_backup_branch(&git, head)?),

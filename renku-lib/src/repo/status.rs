@@ -181,6 +181,49 @@ pub fn staged_paths(git: &Git) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Paths staged in the index as new files (not in HEAD) and as modified files (in HEAD with
+/// other content), each sorted. Deletions are left out. Reads only the index and HEAD's trees.
+pub fn staged_additions_and_modifications(git: &Git) -> Result<(Vec<String>, Vec<String>)> {
+    let repo = git.repo();
+    let index = repo
+        .index_or_empty()
+        .map_err(|e| Error::git("cannot read the index", e))?;
+    let (mut added, mut modified) = (Vec::new(), Vec::new());
+    let Some(head) = git.head_id()? else {
+        // The first commit: everything in the index is new.
+        for entry in index.entries() {
+            added.push(entry.path(&index).to_str_lossy().into_owned());
+        }
+        added.sort();
+        return Ok((added, modified));
+    };
+    let tree = repo
+        .find_commit(head)
+        .map_err(|e| Error::git("cannot read HEAD", e))?
+        .tree_id()
+        .map_err(|e| Error::git("cannot read HEAD tree", e))?;
+    repo.tree_index_status(
+        &tree,
+        &index,
+        None,
+        gix::status::tree_index::TrackRenames::Disabled,
+        |change, _, _| {
+            use gix::diff::index::ChangeRef;
+            let path = change.location().to_str_lossy().into_owned();
+            match change {
+                ChangeRef::Addition { .. } => added.push(path),
+                ChangeRef::Modification { .. } | ChangeRef::Rewrite { .. } => modified.push(path),
+                ChangeRef::Deletion { .. } => {}
+            }
+            Ok(std::ops::ControlFlow::Continue(()))
+        },
+    )
+    .map_err(|e| Error::git("cannot compare the index with HEAD", e))?;
+    added.sort();
+    modified.sort();
+    Ok((added, modified))
+}
+
 /// Fails with [`Error::DirtyRepository`] when the work tree or index has changes.
 pub fn ensure_clean(git: &Git) -> Result<()> {
     let changes = changes(git)?;
