@@ -78,6 +78,8 @@ pub enum Command {
     /// Deprecated spellings of `renku lfs` commands.
     #[command(subcommand, hide = true)]
     Storage(commands::lfs::StorageCommand),
+    Clone(commands::clone::CloneArgs),
+    Save(commands::save::SaveArgs),
     Mv(commands::mv::MvArgs),
     Rm(commands::rm::RmArgs),
     Rollback(commands::rollback::RollbackArgs),

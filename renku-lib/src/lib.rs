@@ -23,6 +23,7 @@ pub mod project;
 pub mod repo;
 pub mod storage;
 pub mod store;
+pub mod sync;
 pub mod template;
 pub mod util;
 pub mod workflow;

@@ -23,6 +23,7 @@ mod mv_rm;
 mod project;
 mod providers;
 mod run;
+mod sync;
 mod template;
 mod update;
 mod verify;

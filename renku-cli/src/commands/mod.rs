@@ -1,6 +1,7 @@
 //! One module per command; each parses its arguments, calls one library function and renders
 //! the result.
 
+pub mod clone;
 pub mod completion;
 pub mod config;
 pub mod dataset;
@@ -17,6 +18,7 @@ pub mod rerun;
 pub mod rm;
 pub mod rollback;
 pub mod run;
+pub mod save;
 pub mod status;
 pub mod template;
 pub mod update;
@@ -94,6 +96,7 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
     let exempt = matches!(
         command,
         Command::Init(_)
+            | Command::Clone(_)
             | Command::Completion(_)
             | Command::Githooks(githooks::GithooksCommand::PreCommit(_))
     );
@@ -112,6 +115,8 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Rerun(args) => rerun::run(&env, args),
         Command::Workflow(cmd) => workflow::run(&env, cmd),
         Command::Dataset(cmd) => dataset::run(&env, cmd),
+        Command::Clone(args) => clone::run(&env, args),
+        Command::Save(args) => save::run(&env, args),
         Command::Mv(args) => mv::run(&env, args),
         Command::Rm(args) => rm::run(&env, args),
         Command::Rollback(args) => rollback::run(&env, args),
