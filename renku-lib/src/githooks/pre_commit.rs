@@ -7,8 +7,6 @@
 use std::path::PathBuf;
 
 use crate::context::CommandContext;
-use crate::dataset::update::{UpdateRequest, plan};
-use crate::dataset_remote::download::NoProgress;
 use crate::repo::ProjectDir;
 use crate::repo::status::staged_additions_and_modifications;
 use crate::{Error, Result};
@@ -79,25 +77,70 @@ pub fn check(ctx: &CommandContext, project: &ProjectDir) -> Result<PreCommitRepo
         }
     }
     if config_true(project, "renku.check_datadir_files")? {
-        let mut include: Vec<String> = added.iter().chain(&modified).cloned().collect();
-        include.sort();
-        include.dedup();
-        let request = UpdateRequest {
-            include,
-            dry_run: true,
-            no_remote: true,
-            check_data_directory: true,
-            ..UpdateRequest::default()
-        };
-        let found = plan(project, &request, &NoProgress)?;
-        for f in found.updated {
-            report.datadir.push((f.path, f.slug, true));
-        }
-        for f in found.deleted {
-            report.datadir.push((f.path, f.slug, false));
-        }
+        report.datadir = datadir_mismatches(project, &added, &modified)?;
     }
     Ok(report)
+}
+
+/// Staged files in dataset data directories that their dataset does not record with the
+/// staged content: `(path, dataset, true)` for changed or unrecorded files. The staged blob
+/// is compared with the recorded checksum (both are the pointer's for LFS files), so the
+/// cost is one index lookup per staged file, whatever the size of the datasets.
+fn datadir_mismatches(
+    project: &ProjectDir,
+    added: &[String],
+    modified: &[String],
+) -> Result<Vec<(String, String, bool)>> {
+    use gix::bstr::ByteSlice;
+    let store = project.store();
+    let datasets = crate::dataset::Datasets::load(&store)?;
+    let states = datasets.all()?;
+    if states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let default_dir = crate::dataset::default_data_dir(project.root())?;
+    let dirs: Vec<String> = states
+        .iter()
+        .map(|s| s.dataset().data_dir(&default_dir))
+        .collect();
+    let git = project.git()?;
+    let index = git
+        .repo()
+        .index_or_empty()
+        .map_err(|e| Error::git("cannot read the index", e))?;
+    let mut out = Vec::new();
+    let mut paths: Vec<&String> = added.iter().chain(modified).collect();
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let Some(entry) = index.entry_by_path(path.as_bytes().as_bstr()) else {
+            continue;
+        };
+        let staged = entry.id.to_string();
+        let holders: Vec<_> = states
+            .iter()
+            .filter_map(|s| s.file(path).map(|f| (s, f)))
+            .collect();
+        if holders.is_empty() {
+            // In a data directory but in no dataset.
+            if !path.ends_with("/.gitkeep")
+                && let Some((state, _)) = states
+                    .iter()
+                    .zip(&dirs)
+                    .find(|(_, dir)| crate::storage::paths::is_within(path, dir))
+            {
+                out.push((path.clone(), state.dataset().slug.clone(), true));
+            }
+            continue;
+        }
+        for (state, f) in holders {
+            if !f.linked && f.entity.checksum != staged {
+                out.push((path.clone(), state.dataset().slug.clone(), true));
+            }
+        }
+    }
+    out.dedup();
+    Ok(out)
 }
 
 /// Adds LFS patterns for `paths` to `.gitattributes` and stages both again, as the
@@ -115,17 +158,27 @@ fn track_and_restage(project: &ProjectDir, paths: &[String]) -> Result<()> {
         new_text.as_bytes(),
         None,
     )?;
-    let status = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["add", "--", crate::storage::attributes::FILE])
-        .args(paths)
-        .status()
-        .map_err(|e| Error::io("Cannot run git add", e))?;
-    if !status.success() {
-        return Err(Error::Failed(
-            "git add of the files tracked in Git LFS failed".into(),
-        ));
+    // The files are staged already with unchanged stat data: `--renormalize` makes git
+    // run the (now LFS) clean filter on them again instead of keeping the staged blobs.
+    for args in [
+        vec!["add", "--", crate::storage::attributes::FILE],
+        [
+            vec!["add", "--renormalize", "--"],
+            paths.iter().map(String::as_str).collect(),
+        ]
+        .concat(),
+    ] {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(&args)
+            .status()
+            .map_err(|e| Error::io("Cannot run git add", e))?;
+        if !status.success() {
+            return Err(Error::Failed(
+                "git add of the files tracked in Git LFS failed".into(),
+            ));
+        }
     }
     Ok(())
 }
