@@ -463,3 +463,17 @@ impl TestEnv {
         assert_success(&o);
     }
 }
+
+impl TestEnv {
+    /// The visible files of dataset `slug` (`dataset ls-files` paths).
+    pub fn dataset_paths(&self, root: &Path, slug: &str) -> Vec<String> {
+        self.ok(
+            root,
+            &["dataset", "ls-files", slug, "--format", "csv", "-c", "path"],
+        )
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+    }
+}

@@ -260,17 +260,6 @@ fn urls_are_downloaded_into_datasets_and_failed_downloads_leave_nothing() {
     }
 }
 
-fn visible_paths(env: &TestEnv, root: &Path, slug: &str) -> Vec<String> {
-    env.ok(
-        root,
-        &["dataset", "ls-files", slug, "--format", "csv", "-c", "path"],
-    )
-    .lines()
-    .skip(1)
-    .map(str::to_string)
-    .collect()
-}
-
 #[test]
 fn imported_datasets_update_to_the_newer_remote_version() {
     let env = TestEnv::new();
@@ -281,7 +270,7 @@ fn imported_datasets_update_to_the_newer_remote_version() {
     assert_success(&out);
     assert_contains(&stderr(&out), "Newer version found at");
     assert_eq!(
-        visible_paths(&env, &root, "zen"),
+        env.dataset_paths(&root, "zen"),
         ["data/zen/README.md", "data/zen/calibration.txt"]
     );
     assert_eq!(dataset_json(&env, &root, "zen")["version"], "1.0");
@@ -319,7 +308,7 @@ fn imported_datasets_update_to_the_newer_remote_version() {
     assert_eq!(d["same_as"], "https://doi.org/10.5281/zenodo.1234567");
     // The file the new version lacks leaves the dataset, but stays on disk without --delete.
     assert_eq!(
-        visible_paths(&env, &root, "zen"),
+        env.dataset_paths(&root, "zen"),
         ["data/zen/README.md", "data/zen/measurements.csv"]
     );
     assert!(root.join("data/zen/calibration.txt").exists());
@@ -420,11 +409,11 @@ fn web_files_update_when_their_content_changes() {
     let out = env.run_remote(&root, &m, &["dataset", "update", "web"]);
     assert_success(&out);
     assert_contains(&stderr(&out), "Pass '--delete'");
-    assert_eq!(visible_paths(&env, &root, "web"), ["data/web/table.csv"]);
+    assert_eq!(env.dataset_paths(&root, "web"), ["data/web/table.csv"]);
     let out = env.run_remote(&root, &m, &["dataset", "update", "--delete", "web"]);
     assert_success(&out);
     assert_contains(&stdout(&out), "Updated 0 files and deleted 1 files");
-    assert!(visible_paths(&env, &root, "web").is_empty());
+    assert!(env.dataset_paths(&root, "web").is_empty());
 }
 
 #[test]

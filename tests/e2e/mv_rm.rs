@@ -1,21 +1,7 @@
 //! `renku mv` and `renku rm`: files move and go with their dataset metadata and Git LFS
 //! tracking in step, in one commit; bad arguments change nothing.
 
-use std::path::Path;
-
 use crate::common::*;
-
-/// The visible files of dataset `slug`.
-fn dataset_paths(env: &TestEnv, root: &Path, slug: &str) -> Vec<String> {
-    env.ok(
-        root,
-        &["dataset", "ls-files", slug, "--format", "csv", "-c", "path"],
-    )
-    .lines()
-    .skip(1)
-    .map(str::to_string)
-    .collect()
-}
 
 /// A project with dataset `d1` holding `data/d1/a.txt` and plain files `b.txt`, `x/c.txt`.
 fn project(env: &TestEnv) -> std::path::PathBuf {
@@ -47,7 +33,7 @@ fn renames_and_moves_follow_the_reference_rules() {
     assert_success(&out);
     assert_contains(&stdout(&out), "x/c.txt -> data/d1/c.txt");
     assert_eq!(
-        dataset_paths(&env, &root, "d1"),
+        env.dataset_paths(&root, "d1"),
         ["data/d1/a.txt", "data/d1/c.txt"]
     );
     // Within the data directory: the dataset follows, with the same checksum.
@@ -60,7 +46,7 @@ fn renames_and_moves_follow_the_reference_rules() {
     let out = env.run_in(&root, &["mv", "data/d1/a.txt", "data/d1/sub/a2.txt"]);
     assert_success(&out);
     assert_eq!(
-        dataset_paths(&env, &root, "d1"),
+        env.dataset_paths(&root, "d1"),
         ["data/d1/c.txt", "data/d1/sub/a2.txt"]
     );
     let after_sum = env.ok(
@@ -104,7 +90,7 @@ fn moving_dataset_files_out_asks_and_to_dataset_adds_them() {
     assert_unchanged(&env, &root, &before, "declined move out of the dataset");
     let out = env.run_with_input(&root, &["mv", "data/d1/a.txt", "out.txt"], "y\n");
     assert_success(&out);
-    assert!(dataset_paths(&env, &root, "d1").is_empty());
+    assert!(env.dataset_paths(&root, "d1").is_empty());
     assert_eq!(read_file(&root, "out.txt"), "a\n");
 
     // --to-dataset: the destination must be in that dataset's data directory.
@@ -127,7 +113,7 @@ fn moving_dataset_files_out_asks_and_to_dataset_adds_them() {
         &["mv", "--to-dataset", "d2", "b.txt", "data/d2/b.txt"],
     );
     assert_success(&out);
-    assert_eq!(dataset_paths(&env, &root, "d2"), ["data/d2/b.txt"]);
+    assert_eq!(env.dataset_paths(&root, "d2"), ["data/d2/b.txt"]);
 }
 
 #[test]
@@ -215,8 +201,8 @@ fn rm_removes_files_from_the_project_and_every_dataset() {
     assert_contains(&stdout(&out), "rm 'data/d1/sub/s.txt'");
     assert_eq!(env.commit_count(&root), commits + 1);
     assert!(!root.join("data/d1").exists());
-    assert!(dataset_paths(&env, &root, "d1").is_empty());
-    assert!(dataset_paths(&env, &root, "other").is_empty());
+    assert!(env.dataset_paths(&root, "d1").is_empty());
+    assert!(env.dataset_paths(&root, "other").is_empty());
     assert_eq!(env.status(&root), "");
     let log = env.ok(&root, &["log", "--format", "tabular", "-d"]);
     assert_contains(&log, "Dataset 'd1': 2 file(s) removed");

@@ -145,6 +145,32 @@ pub fn index_may_have_staged_changes(git: &Git) -> Result<bool> {
 /// [`record_index_stamp`]) so that the next command skips the comparison.
 pub fn staged_paths(git: &Git) -> Result<Vec<String>> {
     let stamp_before = index_stamp(git);
+    let mut out: Vec<String> = tree_index_changes(git)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    out.sort();
+    // Remembered only if nothing changed the index or HEAD while comparing.
+    if out.is_empty()
+        && let Some(stamp) = stamp_before.filter(|s| Some(s) == index_stamp(git).as_ref())
+        && let Err(e) = index_stamp_path(git)
+            .and_then(|p| crate::util::write_atomic(&p, stamp.as_bytes(), None))
+    {
+        tracing::debug!("cannot remember the index state: {e}");
+    }
+    Ok(out)
+}
+
+/// How a staged path differs from HEAD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StagedKind {
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// Every path whose index entry differs from HEAD, with how (empty without a HEAD commit).
+fn tree_index_changes(git: &Git) -> Result<Vec<(String, StagedKind)>> {
     let repo = git.repo();
     let Some(head) = git.head_id()? else {
         return Ok(Vec::new());
@@ -164,61 +190,42 @@ pub fn staged_paths(git: &Git) -> Result<Vec<String>> {
         None,
         gix::status::tree_index::TrackRenames::Disabled,
         |change, _, _| {
-            out.push(change.location().to_str_lossy().into_owned());
+            use gix::diff::index::ChangeRef;
+            let kind = match change {
+                ChangeRef::Addition { .. } => StagedKind::Added,
+                ChangeRef::Deletion { .. } => StagedKind::Deleted,
+                ChangeRef::Modification { .. } | ChangeRef::Rewrite { .. } => StagedKind::Modified,
+            };
+            out.push((change.location().to_str_lossy().into_owned(), kind));
             Ok(std::ops::ControlFlow::Continue(()))
         },
     )
     .map_err(|e| Error::git("cannot compare the index with HEAD", e))?;
-    out.sort();
-    // Remembered only if nothing changed the index or HEAD while comparing.
-    if out.is_empty()
-        && let Some(stamp) = stamp_before.filter(|s| Some(s) == index_stamp(git).as_ref())
-        && let Err(e) = index_stamp_path(git)
-            .and_then(|p| crate::util::write_atomic(&p, stamp.as_bytes(), None))
-    {
-        tracing::debug!("cannot remember the index state: {e}");
-    }
     Ok(out)
 }
 
 /// Paths staged in the index as new files (not in HEAD) and as modified files (in HEAD with
 /// other content), each sorted. Deletions are left out. Reads only the index and HEAD's trees.
 pub fn staged_additions_and_modifications(git: &Git) -> Result<(Vec<String>, Vec<String>)> {
-    let repo = git.repo();
-    let index = repo
-        .index_or_empty()
-        .map_err(|e| Error::git("cannot read the index", e))?;
     let (mut added, mut modified) = (Vec::new(), Vec::new());
-    let Some(head) = git.head_id()? else {
+    if git.head_id()?.is_none() {
         // The first commit: everything in the index is new.
+        let index = git
+            .repo()
+            .index_or_empty()
+            .map_err(|e| Error::git("cannot read the index", e))?;
         for entry in index.entries() {
             added.push(entry.path(&index).to_str_lossy().into_owned());
         }
-        added.sort();
-        return Ok((added, modified));
-    };
-    let tree = repo
-        .find_commit(head)
-        .map_err(|e| Error::git("cannot read HEAD", e))?
-        .tree_id()
-        .map_err(|e| Error::git("cannot read HEAD tree", e))?;
-    repo.tree_index_status(
-        &tree,
-        &index,
-        None,
-        gix::status::tree_index::TrackRenames::Disabled,
-        |change, _, _| {
-            use gix::diff::index::ChangeRef;
-            let path = change.location().to_str_lossy().into_owned();
-            match change {
-                ChangeRef::Addition { .. } => added.push(path),
-                ChangeRef::Modification { .. } | ChangeRef::Rewrite { .. } => modified.push(path),
-                ChangeRef::Deletion { .. } => {}
+    } else {
+        for (path, kind) in tree_index_changes(git)? {
+            match kind {
+                StagedKind::Added => added.push(path),
+                StagedKind::Modified => modified.push(path),
+                StagedKind::Deleted => {}
             }
-            Ok(std::ops::ControlFlow::Continue(()))
-        },
-    )
-    .map_err(|e| Error::git("cannot compare the index with HEAD", e))?;
+        }
+    }
     added.sort();
     modified.sort();
     Ok((added, modified))
