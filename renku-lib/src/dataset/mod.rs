@@ -160,18 +160,26 @@ pub fn put_version(store: &Store, tx: &mut Transaction, record: &Record<Dataset>
 
 /// Whether a repository-relative path is protected (renku refuses to use it in commands).
 pub fn is_protected(rel: &str) -> bool {
-    crate::repo::lfs::PROTECTED_PATHS.iter().any(|p| {
-        let first = rel.split('/').next().unwrap_or(rel);
-        glob_match(p, rel) || glob_match(p, first)
-    })
+    let first = rel.split('/').next().unwrap_or(rel);
+    let set = protected_globs();
+    set.is_match(rel) || set.is_match(first)
 }
 
-/// Minimal shell-style match of one protected-path pattern (`*` within a segment, `**`).
-fn glob_match(pattern: &str, text: &str) -> bool {
-    match globset::Glob::new(pattern) {
-        Ok(g) => g.compile_matcher().is_match(text),
-        Err(_) => pattern == text,
-    }
+/// [`crate::repo::lfs::PROTECTED_PATHS`] compiled once (a pattern that is not a valid glob
+/// matches itself literally).
+fn protected_globs() -> &'static globset::GlobSet {
+    static SET: std::sync::OnceLock<globset::GlobSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut builder = globset::GlobSetBuilder::new();
+        for p in crate::repo::lfs::PROTECTED_PATHS {
+            let glob = globset::Glob::new(p)
+                .or_else(|_| globset::Glob::new(&globset::escape(p)));
+            if let Ok(g) = glob {
+                builder.add(g);
+            }
+        }
+        builder.build().unwrap_or_else(|_| globset::GlobSet::empty())
+    })
 }
 
 /// The error for protected paths, in the reference's words.
