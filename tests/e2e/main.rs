@@ -9,6 +9,7 @@ mod config;
 mod crash;
 mod dataset;
 mod dataset_import;
+mod dataset_storage;
 mod export;
 mod githooks;
 mod global;

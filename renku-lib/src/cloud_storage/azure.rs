@@ -317,7 +317,7 @@ impl AzureStorage {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-support"))]
 impl AzureStorage {
     /// Creates the container, for tests against a local server.
     pub(crate) fn create_container_for_tests(&self) -> StorageResult<()> {

@@ -20,6 +20,8 @@ mod shared_key;
 mod sigv4;
 pub mod uri;
 
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 

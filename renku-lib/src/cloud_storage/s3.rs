@@ -484,7 +484,7 @@ impl S3Storage {
     }
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-support"))]
 impl S3Storage {
     /// Creates the bucket (`PUT /<bucket>`), for tests against a local server.
     pub(crate) fn create_bucket_for_tests(&self) -> StorageResult<()> {

@@ -81,6 +81,17 @@ pub trait AddInteraction {
     fn confirm(&mut self, message: &str) -> bool;
     /// Receives the progress of downloads.
     fn progress(&self) -> &dyn crate::dataset_remote::download::DownloadProgress;
+    /// Receives the progress of uploads to a dataset's cloud storage (default: nowhere).
+    fn upload_progress(&self) -> &dyn crate::dataset_remote::download::DownloadProgress {
+        &crate::dataset_remote::download::NoProgress
+    }
+    /// Asks for cloud-storage credentials that neither the environment nor the credential
+    /// file has (default: never ask, access anonymously).
+    fn credential_prompt(
+        &mut self,
+    ) -> Option<&mut dyn crate::cloud_storage::credentials::CredentialPrompt> {
+        None
+    }
 }
 
 /// What `dataset add` did.
@@ -111,8 +122,12 @@ pub(crate) enum Origin {
         path: String,
         blob: String,
     },
-    /// A downloaded file (web sources), in a scratch directory.
-    Downloaded { abs: PathBuf },
+    /// A downloaded file (web and cloud-storage sources), in a scratch directory; cloud
+    /// objects carry the object they are a copy of.
+    Downloaded {
+        abs: PathBuf,
+        based_on: Option<RemoteEntity>,
+    },
 }
 
 /// One file to add.
@@ -190,8 +205,36 @@ pub fn add(
         None => data_dir.clone(),
     };
 
+    let storage = match (&request.create, created) {
+        (Some(new), true) => new.storage.clone(),
+        _ => state.dataset().storage.clone(),
+    };
+    if let Some(storage) = storage {
+        let mut state = state;
+        if created {
+            state.record.data.storage = Some(storage);
+        }
+        let job = super::storage::StorageAdd {
+            tx,
+            state,
+            created,
+            data_dir,
+            dest_root,
+            user: &user,
+        };
+        return super::storage::add_to_storage(ctx, project, request, ui, job);
+    }
+    if request.create.as_ref().is_some_and(|n| n.storage.is_some()) {
+        return Err(Error::Failed(
+            "'--storage' can only be used when the dataset is created.".into(),
+        ));
+    }
+
     let mut pending = Vec::new();
-    let scratch = if classified.iter().any(|s| matches!(s, Source::Web(_))) {
+    let scratch = if classified
+        .iter()
+        .any(|s| matches!(s, Source::Web(_) | Source::Cloud(_)))
+    {
         Some(super::import::scratch_dir(project)?)
     } else {
         None
@@ -222,9 +265,17 @@ pub fn add(
                 dest: format!("{dest_root}/{rel}"),
                 origin: Origin::Downloaded {
                     abs: d.path.clone(),
+                    based_on: None,
                 },
                 source: d.url.clone(),
             });
+        }
+    }
+    if let Some(dir) = &scratch {
+        for source in &classified {
+            if let Source::Cloud(url) = source {
+                pending.extend(cloud_pending(url, dir.path(), &dest_root, ui)?);
+            }
         }
     }
     for source in &classified {
@@ -241,7 +292,7 @@ pub fn add(
                     &dest_root,
                 )?);
             }
-            Source::Web(_) => {}
+            Source::Web(_) | Source::Cloud(_) => {}
         }
     }
 
@@ -314,6 +365,12 @@ pub fn add(
         {
             f.based_on = Some(RemoteEntity::new(url, path, blob));
         }
+        if let Origin::Downloaded {
+            based_on: Some(b), ..
+        } = &p.origin
+        {
+            f.based_on = Some(b.clone());
+        }
         if let Some(old) = state.entries.get(&p.dest)
             && !old.is_removed()
             && old.entity.checksum == f.entity.checksum
@@ -354,6 +411,8 @@ enum Source {
     Local(PathBuf),
     Git(String),
     Web(String),
+    /// An `s3://` or `azure://` URI.
+    Cloud(String),
 }
 
 /// Whether `url` names a git repository (`git+https://`, `git@…`, or ending in `.git`).
@@ -371,6 +430,9 @@ fn classify_sources(request: &AddRequest) -> Result<Vec<Source>> {
             out.push(Source::Git(s.clone()));
         } else if s.starts_with("http://") || s.starts_with("https://") {
             out.push(Source::Web(s.clone()));
+        } else if super::storage::is_storage_url(s) {
+            super::storage::parse_storage_uri(s)?;
+            out.push(Source::Cloud(s.clone()));
         } else if s.contains("://") {
             return Err(Error::Parameter(format!(
                 "Cannot add '{s}': unsupported URL scheme."
@@ -445,11 +507,44 @@ pub(crate) fn walk_files(abs: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Downloads the objects a cloud-storage URI names into `dir` for a dataset without storage;
+/// each is recorded with `based_on` = (object URI, MD5).
+fn cloud_pending(
+    url: &str,
+    dir: &Path,
+    dest_root: &str,
+    ui: &mut dyn AddInteraction,
+) -> Result<Vec<Pending>> {
+    let uri = super::storage::parse_storage_uri(url)?;
+    let storage = super::storage::connect(&uri, ui.credential_prompt())?;
+    let objects = super::storage::resolve_objects(storage.as_ref(), &uri)?;
+    let sub = dir.join(format!("cloud-{}", crate::util::new_hex_id()));
+    let fetched =
+        super::storage::download_objects(storage.as_ref(), &uri, &objects, &sub, ui.progress())?;
+    let mut out = Vec::with_capacity(objects.len());
+    for ((rel, info), abs) in objects.iter().zip(fetched) {
+        let object = uri.with_path(&info.key).to_string();
+        let md5 = match &info.md5 {
+            Some(m) => m.clone(),
+            None => super::storage::md5_file(&abs)?,
+        };
+        out.push(Pending {
+            dest: format!("{dest_root}/{rel}"),
+            origin: Origin::Downloaded {
+                abs,
+                based_on: Some(RemoteEntity::new(&object, rel, &md5)),
+            },
+            source: object,
+        });
+    }
+    Ok(out)
+}
+
 fn rel_string(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
 }
 
-fn local_pending(
+pub(crate) fn local_pending(
     project: &ProjectDir,
     abs: &Path,
     dest_root: &str,
@@ -694,7 +789,7 @@ fn place_files(
                 copies.push((abs.clone(), p.dest.clone()));
                 out.push((p.clone(), false));
             }
-            Origin::Downloaded { abs } => {
+            Origin::Downloaded { abs, .. } => {
                 renames.push((abs.clone(), p.dest.clone()));
                 out.push((p.clone(), false));
             }

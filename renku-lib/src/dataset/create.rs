@@ -23,6 +23,9 @@ pub struct NewDataset {
     pub metadata: Option<serde_json::Value>,
     /// Data directory, relative to the project root.
     pub datadir: Option<String>,
+    /// Cloud storage of the data (`s3://…`, `azure://…`); its data directory is then
+    /// git-ignored and only metadata is committed.
+    pub storage: Option<String>,
 }
 
 /// Resolves a `--datadir` argument (relative to `cwd`, or absolute) to a path relative to
@@ -117,13 +120,35 @@ pub fn first_version(
 }
 
 /// Creates dataset `new.slug` in one commit. Files already in its data directory become
-/// its first files. Returns the new version.
+/// its first files. Returns the new version. A dataset with storage gets credentials from
+/// the environment or the credential file only; see [`create_with_prompt`].
 pub fn create(
     ctx: &CommandContext,
     project: &ProjectDir,
     new: &NewDataset,
 ) -> Result<Record<Dataset>> {
+    create_with_prompt(ctx, project, new, None)
+}
+
+/// [`create`], asking `prompt` for storage credentials that neither the environment nor the
+/// credential file has. With `new.storage` the bucket must exist (checked before anything
+/// changes), the data directory is added to `.gitignore` in the same commit and files
+/// already in it are not registered.
+pub fn create_with_prompt(
+    ctx: &CommandContext,
+    project: &ProjectDir,
+    new: &NewDataset,
+    prompt: Option<&mut dyn crate::cloud_storage::credentials::CredentialPrompt>,
+) -> Result<Record<Dataset>> {
     super::validate_slug(&new.slug)?;
+    let storage = match &new.storage {
+        Some(text) => {
+            let uri = super::storage::parse_storage_uri(text)?;
+            super::storage::connect(&uri, prompt)?;
+            Some(uri)
+        }
+        None => None,
+    };
     let git = project.git()?;
     super::ensure_metadata_clean(&git)?;
     let user = super::git_user(&git)?;
@@ -135,6 +160,11 @@ pub fn create(
             return Err(Error::Failed(format!("Dataset exists: '{}'", new.slug)));
         }
         let mut record = first_version(new, &user, tx.id())?;
+        if let Some(uri) = &storage {
+            super::storage::setup_new_dataset(project, &mut tx, &mut record.data, uri)?;
+            super::put_version(&store, &mut tx, &record)?;
+            return Ok(record);
+        }
         let data_dir = record
             .data
             .data_dir(&super::default_data_dir(project.root())?);

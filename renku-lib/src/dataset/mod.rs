@@ -14,9 +14,11 @@ pub mod import;
 pub(crate) mod reimport;
 pub mod remove;
 pub mod state;
+pub mod storage;
 pub mod tags;
 pub mod unlink;
 pub mod update;
+pub mod update_storage;
 
 use std::path::Path;
 

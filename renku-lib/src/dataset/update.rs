@@ -209,7 +209,12 @@ pub fn update(
             if let Some(sum) = new_sums.get(&p.change.path) {
                 e.entity = crate::model::Entity::new(&p.change.path, sum, false);
             }
-            if !e.is_removed() {
+            // Files of storage datasets stay out of git: only their metadata changes.
+            let metadata_only = p.copy_from.is_none()
+                && e.based_on.as_ref().is_some_and(|b| {
+                    super::storage::is_storage_url(&b.url) && state.dataset().storage.is_some()
+                });
+            if !e.is_removed() && !metadata_only {
                 tx.stage_path(&p.change.path)?;
             }
             entries.push(e);
@@ -217,7 +222,9 @@ pub fn update(
         let record = super::next_version(&tx, &state, state.dataset().clone(), entries, &user);
         super::put_version(&store, &mut tx, &record)?;
     }
-    tx.commit(&ctx.argv)?;
+    let committed = tx.commit(&ctx.argv);
+    super::update_storage::cleanup(project);
+    committed?;
     Ok(plan)
 }
 
@@ -253,6 +260,7 @@ fn compute(
     let mut reimports = Vec::new();
     let mut git_remotes: BTreeMap<String, Vec<(String, DatasetFile)>> = BTreeMap::new();
     let mut web: Vec<(String, DatasetFile)> = Vec::new();
+    let mut cloud_files = Vec::new();
     for state in &selected {
         let ds = state.dataset();
         if super::reimport::is_imported(ds) {
@@ -291,6 +299,12 @@ fn compute(
                         .entry(b_url(f))
                         .or_default()
                         .push((ds.slug.clone(), f.clone()));
+                } else if super::update_storage::is_storage_file(f) && !request.no_remote {
+                    cloud_files.push(super::update_storage::StorageFile {
+                        slug: ds.slug.clone(),
+                        file: f.clone(),
+                        in_storage_dataset: ds.storage.is_some(),
+                    });
                 }
                 continue;
             }
@@ -443,6 +457,23 @@ fn compute(
         }
         Some(dir)
     };
+    for c in super::update_storage::check(project, &cloud_files, request.dry_run)? {
+        let change = FileChange {
+            path: c.entry.path().to_string(),
+            slug: c.slug,
+            external: true,
+        };
+        if c.entry.is_removed() {
+            plan.deleted.push(change.clone());
+        } else {
+            plan.updated.push(change.clone());
+        }
+        planned.push(Planned {
+            change,
+            entry: Some(c.entry),
+            copy_from: c.copy_from,
+        });
+    }
     if filters && !plan.checked_files && !request.check_data_directory {
         return Err(Error::Parameter("No files matched the criteria.".into()));
     }

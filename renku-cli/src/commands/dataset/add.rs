@@ -36,6 +36,9 @@ pub struct AddArgs {
     /// Data directory of a dataset created with --create.
     #[arg(long)]
     pub datadir: Option<String>,
+    /// Cloud storage of a dataset created with --create (s3://… or azure://…).
+    #[arg(long, value_name = "URI")]
+    pub storage: Option<String>,
     /// Branch, tag or commit of a git repository to add from.
     #[arg(short = 'r', long = "ref")]
     pub reference: Option<String>,
@@ -55,6 +58,8 @@ pub struct AddArgs {
 
 struct Terminal {
     bar: super::progress::DownloadBar,
+    upload_bar: super::progress::DownloadBar,
+    credentials: super::storage_ui::TerminalCredentials,
 }
 
 impl AddInteraction for Terminal {
@@ -67,6 +72,14 @@ impl AddInteraction for Terminal {
     fn progress(&self) -> &dyn renku_lib::dataset_remote::download::DownloadProgress {
         &self.bar
     }
+    fn upload_progress(&self) -> &dyn renku_lib::dataset_remote::download::DownloadProgress {
+        &self.upload_bar
+    }
+    fn credential_prompt(
+        &mut self,
+    ) -> Option<&mut dyn renku_lib::cloud_storage::credentials::CredentialPrompt> {
+        Some(&mut self.credentials)
+    }
 }
 
 /// Runs `renku dataset add`.
@@ -78,6 +91,11 @@ pub fn run(env: &Env, args: AddArgs) -> Result<u8> {
             "'--datadir' can only be used together with '--create'.".into(),
         ));
     }
+    if args.storage.is_some() && !args.create {
+        return Err(renku_lib::Error::Parameter(
+            "Storage can be set only when creating a dataset (use '--create').".into(),
+        ));
+    }
     let create = if args.create {
         let datadir = match &args.datadir {
             Some(d) => Some(resolve_datadir(&project, &cwd, d)?),
@@ -86,6 +104,7 @@ pub fn run(env: &Env, args: AddArgs) -> Result<u8> {
         Some(NewDataset {
             slug: args.slug.clone(),
             datadir,
+            storage: args.storage.clone(),
             ..Default::default()
         })
     } else {
@@ -114,10 +133,18 @@ pub fn run(env: &Env, args: AddArgs) -> Result<u8> {
     };
     let mut ui = Terminal {
         bar: super::progress::DownloadBar::new(),
+        upload_bar: super::progress::DownloadBar::with_verb("Uploading"),
+        credentials: super::storage_ui::TerminalCredentials,
     };
     let outcome = add(&env.ctx, &project, &request, &mut ui)?;
     drop(ui);
     crate::ui::lfs_message(&outcome.lfs);
+    if outcome.dataset.storage.is_some() {
+        crate::ui::info(&format!(
+            "To download files from the remote storage use 'renku dataset pull {}'",
+            outcome.dataset.slug
+        ));
+    }
     crate::outln!("OK");
     Ok(0)
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use renku_lib::Result;
-use renku_lib::dataset::create::{NewDataset, create, resolve_datadir};
+use renku_lib::dataset::create::{NewDataset, create_with_prompt, resolve_datadir};
 
 use crate::commands::Env;
 
@@ -33,6 +33,11 @@ pub struct CreateArgs {
     /// Data directory of the dataset, inside the project (default: data/<slug>).
     #[arg(long)]
     pub datadir: Option<String>,
+    /// Cloud storage for the data: s3://<endpoint>/<bucket>[/<path>] or
+    /// azure://<account>/<container>[/<path>]. The data directory is then git-ignored and only
+    /// metadata is committed.
+    #[arg(short = 's', long, value_name = "URI")]
+    pub storage: Option<String>,
 }
 
 /// Runs `renku dataset create`.
@@ -54,8 +59,10 @@ pub fn run(env: &Env, args: CreateArgs) -> Result<u8> {
         keywords: args.keywords,
         metadata,
         datadir,
+        storage: args.storage,
     };
-    let record = create(&env.ctx, &project, &new)?;
+    let mut credentials = super::storage_ui::TerminalCredentials;
+    let record = create_with_prompt(&env.ctx, &project, &new, Some(&mut credentials))?;
     crate::outln!(
         "Use the slug \"{}\" to refer to this dataset.",
         record.data.slug

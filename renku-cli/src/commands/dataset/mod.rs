@@ -8,9 +8,11 @@ pub mod ls;
 pub mod ls_files;
 pub mod ls_tags;
 pub mod progress;
+pub mod pull;
 pub mod rm;
 pub mod rm_tags;
 pub mod show;
+pub mod storage_ui;
 pub mod tag;
 pub mod unlink;
 pub mod update;
@@ -39,6 +41,7 @@ pub enum DatasetCommand {
     #[command(name = "ls-tags")]
     LsTags(ls_tags::LsTagsArgs),
     Update(update::UpdateArgs),
+    Pull(pull::PullArgs),
 }
 
 /// Runs a `renku dataset` command.
@@ -57,6 +60,7 @@ pub fn run(env: &Env, cmd: DatasetCommand) -> Result<u8> {
         DatasetCommand::RmTags(a) => rm_tags::run(env, a),
         DatasetCommand::LsTags(a) => ls_tags::run(env, a),
         DatasetCommand::Update(a) => update::run(env, a),
+        DatasetCommand::Pull(a) => pull::run(env, a),
     }
 }
 

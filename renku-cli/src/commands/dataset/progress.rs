@@ -6,13 +6,19 @@ use renku_lib::dataset_remote::download::DownloadProgress;
 /// One bar for the bytes of all files of a download.
 pub struct DownloadBar {
     bar: ProgressBar,
+    verb: &'static str,
 }
 
 impl DownloadBar {
     /// A bar that shows itself once the download starts.
     pub fn new() -> Self {
+        Self::with_verb("Downloading")
+    }
+
+    /// A bar whose message starts with `verb` (`Uploading`).
+    pub fn with_verb(verb: &'static str) -> Self {
         let bar = ProgressBar::hidden();
-        DownloadBar { bar }
+        DownloadBar { bar, verb }
     }
 }
 
@@ -30,7 +36,7 @@ impl DownloadProgress for DownloadBar {
             self.bar.set_style(style.progress_chars("=> "));
         }
         self.bar
-            .set_message(format!("Downloading {total_files} file(s)"));
+            .set_message(format!("{} {total_files} file(s)", self.verb));
     }
     fn file_started(&self, _name: &str, _size: Option<u64>) {}
     fn bytes(&self, _name: &str, n: u64) {
