@@ -12,6 +12,7 @@ mod dataset_import;
 mod export;
 mod githooks;
 mod global;
+mod graph;
 mod init;
 mod isolation;
 mod iterate;

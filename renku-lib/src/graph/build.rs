@@ -10,11 +10,11 @@ use super::host::Host;
 use super::mapping::{self, project::Part};
 use super::writer::Writer;
 use super::{GraphError, revision};
+use crate::Result;
 use crate::dataset::state::Datasets;
 use crate::model::{Activity, Dataset, DatasetTag, Plan, Project, WorkflowFileActivityCollection};
 use crate::repo::ProjectDir;
 use crate::store::{Kind, Record, Store};
-use crate::Result;
 
 /// What to export.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -70,9 +70,7 @@ pub fn build_from_store(
 
     let project_record: Record<Project> = store.project()?;
     let project = w.node(&project_record.data.id);
-    let project_changed = only.is_none_or(|o| {
-        o.iter().any(|(k, _)| *k == Kind::Project)
-    });
+    let project_changed = only.is_none_or(|o| o.iter().any(|(k, _)| *k == Kind::Project));
     if project_changed {
         mapping::project::project(&mut w, &project_record.data);
     }

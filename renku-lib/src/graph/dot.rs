@@ -89,7 +89,10 @@ pub fn write_dot(store: &RdfStore, out: &mut dyn Write, landscape: bool) -> Resu
             }
         }
         table.push_str("</table>");
-        writeln!(out, "node{n} [ shape=none, color=black label=< {table} > ] ")?;
+        writeln!(
+            out,
+            "node{n} [ shape=none, color=black label=< {table} > ] "
+        )?;
     }
     writeln!(out, "}}")?;
     Ok(())

@@ -93,7 +93,10 @@ mod tests {
             remote_host("ssh://git@Example.org:22/a/b.git").as_deref(),
             Some("example.org")
         );
-        assert_eq!(remote_host("git@github.com:a/b.git").as_deref(), Some("github.com"));
+        assert_eq!(
+            remote_host("git@github.com:a/b.git").as_deref(),
+            Some("github.com")
+        );
         assert_eq!(remote_host("/srv/repos/p.git"), None);
         assert_eq!(remote_host("file:///srv/p.git"), None);
         assert_eq!(remote_host("../p.git"), None);
@@ -102,9 +105,18 @@ mod tests {
     #[test]
     fn absolute_ids() {
         let h = Host::new("renku.example");
-        assert_eq!(h.absolute("/datasets/ab"), "https://renku.example/datasets/ab");
+        assert_eq!(
+            h.absolute("/datasets/ab"),
+            "https://renku.example/datasets/ab"
+        );
         assert_eq!(h.absolute("mailto:a@b.c"), "mailto:a@b.c");
-        assert_eq!(h.absolute("https://orcid.org/0000"), "https://orcid.org/0000");
-        assert_eq!(Host::new("http://h:8080/").absolute("/x"), "http://h:8080/x");
+        assert_eq!(
+            h.absolute("https://orcid.org/0000"),
+            "https://orcid.org/0000"
+        );
+        assert_eq!(
+            Host::new("http://h:8080/").absolute("/x"),
+            "http://h:8080/x"
+        );
     }
 }

@@ -14,7 +14,11 @@ use super::vocab::{RDF_TYPE, xsd};
 
 /// Writes the JSON-LD of `store` to `out`, pretty-printed with two-space indentation like the
 /// reference (or compact, one line, with `indent` false).
-pub fn write_json_ld(store: &RdfStore, out: &mut dyn Write, indent: bool) -> Result<(), GraphError> {
+pub fn write_json_ld(
+    store: &RdfStore,
+    out: &mut dyn Write,
+    indent: bool,
+) -> Result<(), GraphError> {
     let subjects = sorted_subjects(store)?;
     out.write_all(b"[")?;
     for (i, subject) in subjects.iter().enumerate() {
@@ -50,7 +54,10 @@ pub fn write_json_ld(store: &RdfStore, out: &mut dyn Write, indent: bool) -> Res
 pub fn to_json_ld(store: &RdfStore) -> Result<Value, GraphError> {
     let mut nodes = Vec::new();
     for subject in sorted_subjects(store)? {
-        nodes.push(serde_json::to_value(node_object(store, subject.as_ref())?).map_err(std::io::Error::other)?);
+        nodes.push(
+            serde_json::to_value(node_object(store, subject.as_ref())?)
+                .map_err(std::io::Error::other)?,
+        );
     }
     Ok(Value::Array(nodes))
 }
@@ -98,7 +105,10 @@ fn node_object(
             .push(value_object(quad.object.as_ref()));
     }
     let mut node = BTreeMap::new();
-    node.insert("@id".to_string(), Value::String(node_id(&subject.into_owned())));
+    node.insert(
+        "@id".to_string(),
+        Value::String(node_id(&subject.into_owned())),
+    );
     if !types.is_empty() {
         types.sort();
         types.dedup();

@@ -94,7 +94,11 @@ pub struct ExportOptions {
 
 /// `renku graph export`: builds the graph of `project`, validates it when `strict` (failing
 /// with [`GraphError::NotConforming`] and writing nothing), then writes it to `out`.
-pub fn export(project: &ProjectDir, opts: &ExportOptions, out: &mut dyn Write) -> Result<ProjectGraph> {
+pub fn export(
+    project: &ProjectDir,
+    opts: &ExportOptions,
+    out: &mut dyn Write,
+) -> Result<ProjectGraph> {
     let graph = build_graph(project, &opts.scope)?;
     if opts.strict {
         let violations = shacl::validate(&graph.store)?;

@@ -137,7 +137,11 @@ impl ShapeGraph {
         Ok(out)
     }
 
-    fn object(&self, s: NamedOrBlankNodeRef<'_>, p: &NamedNode) -> Result<Option<Term>, GraphError> {
+    fn object(
+        &self,
+        s: NamedOrBlankNodeRef<'_>,
+        p: &NamedNode,
+    ) -> Result<Option<Term>, GraphError> {
         Ok(self.objects(s, p)?.into_iter().next())
     }
 
@@ -380,7 +384,11 @@ fn term_text(t: TermRef<'_>) -> String {
 }
 
 impl Validator<'_> {
-    fn select(&self, query: &str, this: Option<&NamedOrBlankNode>) -> Result<Vec<Term>, GraphError> {
+    fn select(
+        &self,
+        query: &str,
+        this: Option<&NamedOrBlankNode>,
+    ) -> Result<Vec<Term>, GraphError> {
         let prepared = SparqlEvaluator::new()
             .parse_query(query)
             .map_err(|e| GraphError::Query(e.to_string()))?;
@@ -390,7 +398,10 @@ impl Validator<'_> {
             bound = bound.substitute_variable(var.clone(), Term::from(t.clone()));
         }
         let mut out = Vec::new();
-        match bound.execute().map_err(|e| GraphError::Query(e.to_string()))? {
+        match bound
+            .execute()
+            .map_err(|e| GraphError::Query(e.to_string()))?
+        {
             QueryResults::Solutions(solutions) => {
                 for s in solutions {
                     let s = s.map_err(|e| GraphError::Query(e.to_string()))?;
@@ -450,10 +461,12 @@ impl Validator<'_> {
         let mut i = 0;
         while i < out.len() && out.len() < 1000 {
             let current = out[i].clone();
-            for q in self
-                .data
-                .quads_for_pattern(None, Some(sub.as_ref()), Some(current.as_ref().into()), None)
-            {
+            for q in self.data.quads_for_pattern(
+                None,
+                Some(sub.as_ref()),
+                Some(current.as_ref().into()),
+                None,
+            ) {
                 if let NamedOrBlankNode::NamedNode(n) = q?.subject
                     && !out.contains(&n)
                 {
@@ -486,9 +499,9 @@ impl Validator<'_> {
         let mut out = Vec::new();
         match path {
             Path::Predicate(p) => {
-                for q in self
-                    .data
-                    .quads_for_pattern(Some(focus.as_ref()), Some(p.as_ref()), None, None)
+                for q in
+                    self.data
+                        .quads_for_pattern(Some(focus.as_ref()), Some(p.as_ref()), None, None)
                 {
                     out.push(q?.object);
                 }
@@ -510,7 +523,11 @@ impl Validator<'_> {
     }
 
     /// The name of the first constraint `value` fails, if any.
-    fn failure(&self, value: &Term, constraints: &[Constraint]) -> Result<Option<(String, String)>, GraphError> {
+    fn failure(
+        &self,
+        value: &Term,
+        constraints: &[Constraint],
+    ) -> Result<Option<(String, String)>, GraphError> {
         for c in constraints {
             let (ok, component, message) = match c {
                 Constraint::Class(class) => (
@@ -521,7 +538,10 @@ impl Validator<'_> {
                 Constraint::Datatype(dt) => (
                     has_datatype(value, dt.as_ref()),
                     "DatatypeConstraintComponent",
-                    format!("Value is not Literal with datatype {}", abbreviate(dt.as_str())),
+                    format!(
+                        "Value is not Literal with datatype {}",
+                        abbreviate(dt.as_str())
+                    ),
                 ),
                 Constraint::NodeKind(kind) => (
                     has_node_kind(value, kind),
@@ -586,7 +606,10 @@ impl Validator<'_> {
                     allowed.insert(n.as_str());
                 }
             }
-            for q in self.data.quads_for_pattern(Some(focus.as_ref()), None, None, None) {
+            for q in self
+                .data
+                .quads_for_pattern(Some(focus.as_ref()), None, None, None)
+            {
                 let q = q?;
                 if !allowed.contains(q.predicate.as_str()) {
                     out.push(Violation {

@@ -15,13 +15,20 @@ fn date(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
 }
 
 fn jane() -> Person {
-    Person::new("Jane Doe", Some("jane@example.org".into()), Some("SDSC".into()))
+    Person::new(
+        "Jane Doe",
+        Some("jane@example.org".into()),
+        Some("SDSC".into()),
+    )
 }
 
 fn plan() -> Plan {
-    let param = |kind: ParameterKind, name: &str, value: serde_json::Value, pos: u32| {
-        CommandParameter {
-            id: format!("/plans/0123456789abcdef0123456789abcdef/{}/{pos}", kind.id_segment()),
+    let param =
+        |kind: ParameterKind, name: &str, value: serde_json::Value, pos: u32| CommandParameter {
+            id: format!(
+                "/plans/0123456789abcdef0123456789abcdef/{}/{pos}",
+                kind.id_segment()
+            ),
             kind,
             name: name.into(),
             description: None,
@@ -33,9 +40,13 @@ fn plan() -> Plan {
                 .then(|| "application/octet-stream".to_string()),
             create_folder: false,
             name_set_by_user: false,
-        }
-    };
-    let mut out = param(ParameterKind::Output, "output-3", serde_json::json!("out.txt"), 3);
+        };
+    let mut out = param(
+        ParameterKind::Output,
+        "output-3",
+        serde_json::json!("out.txt"),
+        3,
+    );
     out.mapped_to = Some(Stream::Stdout);
     Plan {
         id: "/plans/0123456789abcdef0123456789abcdef".into(),
@@ -43,8 +54,18 @@ fn plan() -> Plan {
         description: None,
         command: "wc".into(),
         parameters: vec![
-            param(ParameterKind::Input, "input-1", serde_json::json!("in.txt"), 1),
-            param(ParameterKind::Parameter, "flag-2", serde_json::json!(true), 2),
+            param(
+                ParameterKind::Input,
+                "input-1",
+                serde_json::json!("in.txt"),
+                1,
+            ),
+            param(
+                ParameterKind::Parameter,
+                "flag-2",
+                serde_json::json!(true),
+                2,
+            ),
             out,
         ],
         success_codes: vec![],
@@ -66,10 +87,21 @@ fn activity(plan: &Plan) -> Activity {
     Activity::of_plan(
         "/activities/fedcba9876543210fedcba9876543210".into(),
         plan,
-        (date("2024-01-01T16:00:00+01:00"), date("2024-01-01T16:00:05+01:00")),
+        (
+            date("2024-01-01T16:00:00+01:00"),
+            date("2024-01-01T16:00:05+01:00"),
+        ),
         jane(),
-        vec![Entity::new("in.txt", "ce013625030ba8dba906f756967f9e9ca394464a", false)],
-        vec![Entity::new("out.txt", "9277b2372890eb2412b400661b07aa4fc50de0a2", false)],
+        vec![Entity::new(
+            "in.txt",
+            "ce013625030ba8dba906f756967f9e9ca394464a",
+            false,
+        )],
+        vec![Entity::new(
+            "out.txt",
+            "9277b2372890eb2412b400661b07aa4fc50de0a2",
+            false,
+        )],
     )
 }
 
@@ -84,7 +116,12 @@ fn dataset() -> (Dataset, DatasetFile) {
         "same_as": Url::external("https://doi.org/10.1/x", false),
     }))
     .unwrap();
-    let f = DatasetFile::new("data/d1/a.csv", "ce013625030ba8dba906f756967f9e9ca394464a", None, None);
+    let f = DatasetFile::new(
+        "data/d1/a.csv",
+        "ce013625030ba8dba906f756967f9e9ca394464a",
+        None,
+        None,
+    );
     (d, f)
 }
 
@@ -100,7 +137,12 @@ fn graph() -> RdfStore {
     store
 }
 
-fn has(store: &RdfStore, s: &str, p: oxigraph::model::NamedNodeRef<'_>, o: impl Into<Term>) -> bool {
+fn has(
+    store: &RdfStore,
+    s: &str,
+    p: oxigraph::model::NamedNodeRef<'_>,
+    o: impl Into<Term>,
+) -> bool {
     let s = NamedNode::new(s).unwrap();
     let o: Term = o.into();
     store
@@ -112,7 +154,12 @@ fn has(store: &RdfStore, s: &str, p: oxigraph::model::NamedNodeRef<'_>, o: impl 
 fn the_mapping_uses_the_reference_terms_and_forms() {
     let store = graph();
     let plan = "https://renku.test/plans/0123456789abcdef0123456789abcdef";
-    for t in [prov::PLAN, schema::ACTION, schema::CREATIVE_WORK, renku::PLAN] {
+    for t in [
+        prov::PLAN,
+        schema::ACTION,
+        schema::CREATIVE_WORK,
+        renku::PLAN,
+    ] {
         assert!(has(&store, plan, RDF_TYPE, t.into_owned()));
     }
     // Negative offsets are written in UTC; dates are plain strings.
@@ -122,13 +169,28 @@ fn the_mapping_uses_the_reference_terms_and_forms() {
         schema::DATE_CREATED,
         Literal::new_simple_literal("2024-01-01T15:00:00+00:00")
     ));
-    assert!(has(&store, plan, schema::CREATOR, NamedNode::new("mailto:jane@example.org").unwrap()));
+    assert!(has(
+        &store,
+        plan,
+        schema::CREATOR,
+        NamedNode::new("mailto:jane@example.org").unwrap()
+    ));
     // A boolean parameter value becomes a string; positions are integers.
     let flag = format!("{plan}/parameters/2");
-    assert!(has(&store, &flag, schema::DEFAULT_VALUE, Literal::new_simple_literal("true")));
+    assert!(has(
+        &store,
+        &flag,
+        schema::DEFAULT_VALUE,
+        Literal::new_simple_literal("true")
+    ));
     assert!(has(&store, &flag, renku::POSITION, Literal::from(2)));
     let out = format!("{plan}/outputs/3");
-    assert!(has(&store, &out, renku::MAPPED_TO, NamedNode::new("https://renku.test/iostreams/stdout").unwrap()));
+    assert!(has(
+        &store,
+        &out,
+        renku::MAPPED_TO,
+        NamedNode::new("https://renku.test/iostreams/stdout").unwrap()
+    ));
     // Activity times are xsd:dateTime; the generation hangs off the entity.
     let act = "https://renku.test/activities/fedcba9876543210fedcba9876543210";
     assert!(has(
@@ -137,7 +199,12 @@ fn the_mapping_uses_the_reference_terms_and_forms() {
         prov::STARTED_AT_TIME,
         Literal::new_typed_literal("2024-01-01T16:00:00+01:00", xsd::DATE_TIME)
     ));
-    assert!(has(&store, &format!("{act}/association"), prov::HAD_PLAN, NamedNode::new(plan).unwrap()));
+    assert!(has(
+        &store,
+        &format!("{act}/association"),
+        prov::HAD_PLAN,
+        NamedNode::new(plan).unwrap()
+    ));
     let entity = "https://renku.test/entities/9277b2372890eb2412b400661b07aa4fc50de0a2/out.txt";
     let generations: Vec<_> = store
         .quads_for_pattern(
@@ -151,8 +218,18 @@ fn the_mapping_uses_the_reference_terms_and_forms() {
     // The dataset: an imported source as a string URL node.
     let ds = "https://renku.test/datasets/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     assert!(has(&store, ds, RDF_TYPE, schema::DATASET.into_owned()));
-    assert!(has(&store, ds, renku::SLUG, Literal::new_simple_literal("d1")));
-    assert!(has(&store, ds, schema::SAME_AS, NamedNode::new("https://renku.test/urls/doi.org/10.1/x").unwrap()));
+    assert!(has(
+        &store,
+        ds,
+        renku::SLUG,
+        Literal::new_simple_literal("d1")
+    ));
+    assert!(has(
+        &store,
+        ds,
+        schema::SAME_AS,
+        NamedNode::new("https://renku.test/urls/doi.org/10.1/x").unwrap()
+    ));
     assert!(has(
         &store,
         "https://renku.test/urls/doi.org/10.1/x",
@@ -165,7 +242,11 @@ fn the_mapping_uses_the_reference_terms_and_forms() {
 fn the_mapping_conforms_to_the_shape() {
     let store = graph();
     let violations = super::shacl::validate(&store).unwrap();
-    assert!(violations.is_empty(), "{}", super::shacl::report(&violations));
+    assert!(
+        violations.is_empty(),
+        "{}",
+        super::shacl::report(&violations)
+    );
 }
 
 #[test]

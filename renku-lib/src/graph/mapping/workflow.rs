@@ -95,7 +95,9 @@ pub fn parameter(w: &mut Writer, p: &CommandParameter) -> NamedNode {
         ParameterKind::Input | ParameterKind::Output => {
             w.string(&s, schema::DEFAULT_VALUE, &p.value_text())
         }
-        ParameterKind::Parameter => w.add(&s, schema::DEFAULT_VALUE, value_literal(&p.default_value)),
+        ParameterKind::Parameter => {
+            w.add(&s, schema::DEFAULT_VALUE, value_literal(&p.default_value))
+        }
     }
     if let Some(pos) = p.position {
         w.integer(&s, renku::POSITION, i64::from(pos));
