@@ -140,7 +140,7 @@ fn rich_project(env: &TestEnv) -> PathBuf {
         "h.txt",
     );
     run_redirected(
-        &env,
+        env,
         &root,
         &["run", "--name", "upper", "tr", "a-z", "A-Z"],
         "x.txt",
@@ -295,8 +295,12 @@ fn export_of_a_rich_project_conforms_and_round_trips() {
         assert_success(&out);
         let mut g = parse(&out.stdout, rdf_format);
         let mut j = from_jsonld.clone();
-        g.canonicalize(renku_lib::graph::oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable);
-        j.canonicalize(renku_lib::graph::oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable);
+        g.canonicalize(
+            renku_lib::graph::oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable,
+        );
+        j.canonicalize(
+            renku_lib::graph::oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable,
+        );
         let a: BTreeSet<String> = g.iter().map(|t| t.to_string()).collect();
         let b: BTreeSet<String> = j.iter().map(|t| t.to_string()).collect();
         assert_eq!(
