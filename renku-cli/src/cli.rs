@@ -72,6 +72,9 @@ pub enum Command {
     /// Work with datasets: versioned collections of files with metadata.
     #[command(subcommand)]
     Dataset(commands::dataset::DatasetCommand),
+    /// Work with the project's knowledge graph.
+    #[command(subcommand)]
+    Graph(commands::graph::GraphCommand),
     /// Work with the large files stored in Git LFS.
     #[command(subcommand)]
     Lfs(commands::lfs::LfsCommand),

@@ -143,6 +143,15 @@ pub enum Error {
     /// Exporting a dataset to a data repository (Zenodo, Dataverse) failed.
     #[error(transparent)]
     Export(Box<crate::dataset_export::ExportError>),
+    /// Building, validating or writing the knowledge graph failed (see [`crate::graph`]).
+    #[error(transparent)]
+    Graph(Box<crate::graph::GraphError>),
+}
+
+impl From<crate::graph::GraphError> for Error {
+    fn from(e: crate::graph::GraphError) -> Self {
+        Error::Graph(Box::new(e))
+    }
 }
 
 impl Error {
@@ -163,6 +172,9 @@ impl Error {
                 _ => ExitCode::Failure,
             },
             Error::CloudStorage(e) if e.is_usage() => ExitCode::Usage,
+            Error::Graph(e) if matches!(e.as_ref(), crate::graph::GraphError::UnknownFormat(_)) => {
+                ExitCode::Usage
+            }
             _ => ExitCode::Failure,
         }
     }

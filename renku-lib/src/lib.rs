@@ -16,6 +16,7 @@ pub mod dataset_remote;
 pub mod error;
 pub mod exec;
 pub mod githooks;
+pub mod graph;
 pub mod interrupt;
 pub mod maintenance;
 pub mod model;

@@ -13,6 +13,7 @@ mod dataset_storage;
 mod export;
 mod githooks;
 mod global;
+mod graph;
 mod init;
 mod isolation;
 mod iterate;

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod execution;
 pub mod gc;
 pub mod githooks;
+pub mod graph;
 pub mod init;
 pub mod lfs;
 pub mod log;
@@ -121,6 +122,7 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Rm(args) => rm::run(&env, args),
         Command::Rollback(args) => rollback::run(&env, args),
         Command::Gc(args) => gc::run(&env, args),
+        Command::Graph(cmd) => graph::run(&env, cmd),
         Command::Lfs(cmd) => lfs::run(&env, cmd),
         Command::Storage(cmd) => lfs::run_storage(&env, cmd),
         Command::Githooks(cmd) => githooks::run(&env, cmd),

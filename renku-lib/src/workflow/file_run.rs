@@ -196,7 +196,16 @@ pub fn run_file(
         let tracked = lfs.track(&mut tx, git.repo(), &persisted_outputs)?;
         report.lfs.show_message = tracked.show_message;
         report.lfs.patterns.extend(tracked.patterns);
-        let (plan, origin) = plan_of(step)?;
+        let (mut plan, origin) = plan_of(step)?;
+        // A new plan exists from the moment its step started: the knowledge graph requires an
+        // activity to start no earlier than its plan was created.
+        let started_s = chrono::SubsecRound::trunc_subsecs(started, 0);
+        if plan.date_created > started_s {
+            if plan.date_modified == plan.date_created {
+                plan.date_modified = started_s;
+            }
+            plan.date_created = started_s;
+        }
         let entity = |rel: &str, before: Option<&String>| -> Result<Entity> {
             let checksum = match before {
                 Some(h) => h.clone(),

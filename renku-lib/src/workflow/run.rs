@@ -779,8 +779,10 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             .collect(),
         keywords: opts.keywords.clone(),
         creators: creators.clone(),
-        date_created: crate::util::now(),
-        date_modified: crate::util::now(),
+        // The plan exists from the moment its command started: the knowledge graph requires
+        // an activity to start no earlier than its plan was created.
+        date_created: chrono::SubsecRound::trunc_subsecs(started, 0),
+        date_modified: chrono::SubsecRound::trunc_subsecs(started, 0),
         date_removed: None,
         derived_from: None,
         annotations: Vec::new(),

@@ -1,0 +1,134 @@
+//! Writing a graph in one of the export formats, and the `graph export` operation.
+
+use std::io::Write;
+use std::str::FromStr;
+
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::store::Store as RdfStore;
+
+use super::build::{ProjectGraph, Scope, build_graph};
+use super::{GraphError, shacl, vocab};
+use crate::Result;
+use crate::repo::ProjectDir;
+
+/// The output formats of `graph export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportFormat {
+    /// Flattened, expanded JSON-LD (the default, as in the reference).
+    #[default]
+    JsonLd,
+    /// N-Triples.
+    NTriples,
+    /// Turtle.
+    Turtle,
+    /// RDF/XML.
+    RdfXml,
+    /// Graphviz dot, top to bottom.
+    Dot,
+    /// Graphviz dot, left to right.
+    DotLandscape,
+}
+
+impl FromStr for ExportFormat {
+    type Err = GraphError;
+
+    /// Parses a format name, case-insensitively (`jsonld`, `json-ld`, `nt`, `turtle`, `rdf`,
+    /// `dot`, `dot-landscape`).
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "jsonld" | "json-ld" => Ok(ExportFormat::JsonLd),
+            "nt" | "ntriples" | "n-triples" => Ok(ExportFormat::NTriples),
+            "turtle" | "ttl" => Ok(ExportFormat::Turtle),
+            "rdf" | "xml" | "rdfxml" => Ok(ExportFormat::RdfXml),
+            "dot" => Ok(ExportFormat::Dot),
+            "dot-landscape" => Ok(ExportFormat::DotLandscape),
+            _ => Err(GraphError::UnknownFormat(s.to_string())),
+        }
+    }
+}
+
+/// Writes `store` to `out` in `format` (JSON-LD pretty-printed unless `indent` is false).
+pub fn write_graph(
+    store: &RdfStore,
+    format: ExportFormat,
+    indent: bool,
+    out: &mut dyn Write,
+) -> std::result::Result<(), GraphError> {
+    let rdf_format = match format {
+        ExportFormat::JsonLd => return super::jsonld::write_json_ld(store, out, indent),
+        ExportFormat::Dot => return super::dot::write_dot(store, out, false),
+        ExportFormat::DotLandscape => return super::dot::write_dot(store, out, true),
+        ExportFormat::NTriples => RdfFormat::NTriples,
+        ExportFormat::Turtle => RdfFormat::Turtle,
+        ExportFormat::RdfXml => RdfFormat::RdfXml,
+    };
+    let mut serializer = RdfSerializer::from_format(rdf_format);
+    if rdf_format != RdfFormat::NTriples {
+        for (prefix, ns) in vocab::PREFIXES {
+            serializer = serializer
+                .with_prefix(*prefix, *ns)
+                .map_err(|e| GraphError::Shape(e.to_string()))?;
+        }
+    }
+    let mut writer = serializer.for_writer(out);
+    for quad in store.iter() {
+        let quad = quad?;
+        writer.serialize_triple(quad.as_ref())?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// Options of `graph export`.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// What to export.
+    pub scope: Scope,
+    /// Output format.
+    pub format: ExportFormat,
+    /// Validate against the SHACL shape first and fail with its violations.
+    pub strict: bool,
+    /// Pretty-print JSON-LD.
+    pub indent: bool,
+}
+
+/// `renku graph export`: builds the graph of `project`, validates it when `strict` (failing
+/// with [`GraphError::NotConforming`] and writing nothing), then writes it to `out`.
+pub fn export(
+    project: &ProjectDir,
+    opts: &ExportOptions,
+    out: &mut dyn Write,
+) -> Result<ProjectGraph> {
+    let graph = build_graph(project, &opts.scope)?;
+    if opts.strict {
+        let violations = shacl::validate(&graph.store)?;
+        if !violations.is_empty() {
+            return Err(GraphError::NotConforming(violations).into());
+        }
+    }
+    write_graph(&graph.store, opts.format, opts.indent, out)?;
+    out.flush().map_err(GraphError::from)?;
+    Ok(graph)
+}
+
+/// Like [`export`], writing to the file at `path`: the output goes to a temporary file next
+/// to it, which replaces `path` only once the export succeeded.
+pub fn export_to_file(
+    project: &ProjectDir,
+    opts: &ExportOptions,
+    path: &std::path::Path,
+) -> Result<ProjectGraph> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| crate::Error::io(format!("Cannot write to {}", dir.display()), e))?;
+    let graph = {
+        let mut out = std::io::BufWriter::new(tmp.as_file());
+        export(project, opts, &mut out)?
+    };
+    tmp.persist(path)
+        .map_err(|e| crate::Error::io(format!("Cannot write {}", path.display()), e.error))?;
+    Ok(graph)
+}

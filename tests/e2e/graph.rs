@@ -1,0 +1,509 @@
+//! `renku graph export`: the knowledge graph of a project that uses everything the model has,
+//! validated with pyshacl and our own SHACL check, parsed back from every format, and checked
+//! against the knowledge graph's rules (metadata-model §7 item 9).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use renku_lib::graph::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
+use renku_lib::graph::oxigraph::model::{Graph, Triple};
+use renku_lib::graph::oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use renku_lib::graph::oxigraph::store::Store;
+
+use crate::common::*;
+
+/// pyshacl: on PATH, or in renku-python's reference environment. CI installs it and sets
+/// `RENKU_TEST_REQUIRE_PYSHACL=1`, which makes its absence a failure.
+fn pyshacl() -> Option<PathBuf> {
+    let candidates = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("pyshacl"))
+                .collect::<Vec<_>>()
+        })
+        .chain(
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/renku-ref/bin/pyshacl")),
+        );
+    let found = candidates.into_iter().find(|c| c.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("RENKU_TEST_REQUIRE_PYSHACL").is_none(),
+            "pyshacl is required (RENKU_TEST_REQUIRE_PYSHACL is set) but was not found"
+        );
+        eprintln!("pyshacl not found: SHACL conformance check with pyshacl skipped");
+    }
+    found
+}
+
+/// Runs renku with stdin and stdout redirected to files in `root`.
+fn run_redirected(env: &TestEnv, root: &Path, args: &[&str], stdin: &str, stdout_to: &str) {
+    let out = env
+        .renku_in(root)
+        .args(args)
+        .stdin(std::fs::File::open(root.join(stdin)).unwrap())
+        .stdout(std::fs::File::create(root.join(stdout_to)).unwrap())
+        .output()
+        .unwrap();
+    assert_success(&out);
+}
+
+const WORKFLOW_FILE: &str = "name: pipeline
+steps:
+  - up:
+      command: sort $inputs > $outputs
+      inputs:
+        - a.txt
+      outputs:
+        - upper.txt
+  - count:
+      command: wc -c $inputs > $outputs
+      inputs:
+        - upper.txt
+      outputs:
+        - count.txt
+";
+
+/// A project using everything the model has.
+fn rich_project(env: &TestEnv) -> PathBuf {
+    let root = env.project_with(&[
+        ("a.txt", "hello\nworld\n"),
+        ("x.txt", "x\n"),
+        ("data/in/one.csv", "1,2\n"),
+        ("data/in/two.csv", "3,4\n"),
+        ("pipeline.yml", WORKFLOW_FILE),
+    ]);
+    let meta = env.dir.path().join("meta.json");
+    std::fs::write(
+        &meta,
+        r#"{"@context": {"@vocab": "http://schema.org/"}, "@type": "Thing", "name": "custom"}"#,
+    )
+    .unwrap();
+    env.ok(
+        &root,
+        &[
+            "project",
+            "edit",
+            "-d",
+            "A project",
+            "-k",
+            "graph",
+            "-i",
+            "https://example.org/logo.png",
+            "-m",
+            meta.to_str().unwrap(),
+        ],
+    );
+    // Datasets: creators, keywords, custom metadata, tags, a removed file, a removed dataset.
+    env.ok(
+        &root,
+        &[
+            "dataset",
+            "create",
+            "d1",
+            "-n",
+            "Dataset One",
+            "-c",
+            "John Smith <john@example.com> [ETH Zurich]",
+            "-k",
+            "k1",
+            "-k",
+            "k2",
+            "-m",
+            meta.to_str().unwrap(),
+        ],
+    );
+    env.ok(
+        &root,
+        &[
+            "dataset",
+            "add",
+            "--copy",
+            "d1",
+            "data/in/one.csv",
+            "data/in/two.csv",
+        ],
+    );
+    env.ok(&root, &["dataset", "tag", "d1", "v1", "-d", "first"]);
+    env.ok(&root, &["dataset", "unlink", "d1", "-I", "*two.csv", "-y"]);
+    env.ok(&root, &["dataset", "edit", "d1", "-d", "edited"]);
+    env.ok(&root, &["dataset", "tag", "d1", "v2"]);
+    env.ok(&root, &["dataset", "create", "gone"]);
+    env.ok(&root, &["dataset", "rm", "gone"]);
+    // Runs: inputs, outputs, parameters, stdin and stdout.
+    env.ok(&root, &["run", "--name", "s1", "cp", "a.txt", "b.txt"]);
+    env.ok(&root, &["run", "--name", "s2", "cp", "b.txt", "c.txt"]);
+    env.ok_to_file(
+        &root,
+        &["run", "--name", "heads", "head", "-n", "1", "a.txt"],
+        "h.txt",
+    );
+    run_redirected(
+        env,
+        &root,
+        &["run", "--name", "upper", "tr", "a-z", "A-Z"],
+        "x.txt",
+        "X.txt",
+    );
+    env.ok(&root, &["run", "--name", "tmp", "cp", "x.txt", "y.txt"]);
+    // A workflow file.
+    env.ok(&root, &["run", "pipeline.yml"]);
+    // A composite plan with a mapping and a link; an edited and a removed plan.
+    env.ok(
+        &root,
+        &[
+            "workflow",
+            "compose",
+            "--map",
+            "inp=s1.input-1",
+            "--link",
+            "s1.output-2=s2.input-1",
+            "comp",
+            "s1",
+            "s2",
+        ],
+    );
+    env.ok(&root, &["workflow", "edit", "heads", "-d", "first line"]);
+    env.ok(&root, &["workflow", "remove", "--force", "tmp"]);
+    root
+}
+
+fn parse(text: &[u8], format: RdfFormat) -> Graph {
+    let mut g = Graph::new();
+    for q in RdfParser::from_format(format).for_slice(text) {
+        let q = q.unwrap();
+        g.insert(&Triple::new(q.subject, q.predicate, q.object));
+    }
+    g
+}
+
+fn jsonld() -> RdfFormat {
+    RdfFormat::JsonLd {
+        profile: JsonLdProfileSet::empty(),
+    }
+}
+
+fn store_of(g: &Graph) -> Store {
+    let store = Store::new().unwrap();
+    for t in g.iter() {
+        store
+            .insert(
+                &t.into_owned()
+                    .in_graph(renku_lib::graph::oxigraph::model::GraphName::DefaultGraph),
+            )
+            .unwrap();
+    }
+    store
+}
+
+fn ask(store: &Store, query: &str) -> bool {
+    let q = format!(
+        "PREFIX prov: <http://www.w3.org/ns/prov#>\nPREFIX schema: <http://schema.org/>\nPREFIX renku: <https://swissdatasciencecenter.github.io/renku-ontology#>\nPREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n{query}"
+    );
+    match SparqlEvaluator::new()
+        .parse_query(&q)
+        .unwrap()
+        .on_store(store)
+        .execute()
+        .unwrap()
+    {
+        QueryResults::Boolean(b) => b,
+        _ => panic!("not an ASK query"),
+    }
+}
+
+#[test]
+fn export_of_a_rich_project_conforms_and_round_trips() {
+    let env = TestEnv::new();
+    let root = rich_project(&env);
+
+    // Our own SHACL check.
+    let out = env.run_in(
+        &root,
+        &["graph", "export", "--strict", "-o", "graph.jsonld"],
+    );
+    assert_success(&out);
+    let text = std::fs::read(root.join("graph.jsonld")).unwrap();
+
+    // The reference's shape of JSON-LD: nodes sorted by @id, arrays of @id/@value objects.
+    let doc: serde_json::Value = serde_json::from_slice(&text).unwrap();
+    let nodes = doc.as_array().unwrap();
+    let ids: Vec<&str> = nodes.iter().map(|n| n["@id"].as_str().unwrap()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    assert!(nodes.iter().all(|n| n.get("@context").is_none()));
+    for n in nodes {
+        for (k, v) in n.as_object().unwrap() {
+            if k == "@id" {
+                continue;
+            }
+            let values = v
+                .as_array()
+                .unwrap_or_else(|| panic!("{k} is not an array"));
+            if k != "@type" {
+                assert!(
+                    values
+                        .iter()
+                        .all(|x| x.get("@id").is_some() || x.get("@value").is_some()),
+                    "{k}: {values:?}"
+                );
+            }
+        }
+    }
+    let project = nodes
+        .iter()
+        .find(|n| {
+            n["@type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "http://schema.org/Project"))
+        })
+        .unwrap();
+    assert!(
+        project["@id"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://localhost/projects/jane.doe/p")
+    );
+
+    // pyshacl, exactly as renku-python validates.
+    if let Some(pyshacl) = pyshacl() {
+        let out = Command::new(pyshacl)
+            .args(["-s"])
+            .arg(shared_data().join("renku-shacl-shape.json"))
+            .args(["-sf", "json-ld", "-df", "json-ld", "-i", "rdfs", "-m", "-a"])
+            .arg(root.join("graph.jsonld"))
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            report.contains("Conforms: True"),
+            "pyshacl: {report}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // N-Triples, Turtle, RDF/XML and JSON-LD parse to the same triples.
+    let from_jsonld = parse(&text, jsonld());
+    for (format, rdf_format) in [
+        ("nt", RdfFormat::NTriples),
+        ("turtle", RdfFormat::Turtle),
+        ("rdf", RdfFormat::RdfXml),
+    ] {
+        let out = env.run_in(&root, &["graph", "export", "--format", format]);
+        assert_success(&out);
+        let mut g = parse(&out.stdout, rdf_format);
+        let mut j = from_jsonld.clone();
+        g.canonicalize(
+            renku_lib::graph::oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable,
+        );
+        j.canonicalize(
+            renku_lib::graph::oxigraph::model::dataset::CanonicalizationAlgorithm::Unstable,
+        );
+        let a: BTreeSet<String> = g.iter().map(|t| t.to_string()).collect();
+        let b: BTreeSet<String> = j.iter().map(|t| t.to_string()).collect();
+        assert_eq!(
+            a.symmetric_difference(&b).collect::<Vec<_>>(),
+            Vec::<&String>::new(),
+            "{format} and JSON-LD differ"
+        );
+    }
+
+    let store = store_of(&from_jsonld);
+    // Every model type is there.
+    for class in [
+        "schema:Project",
+        "schema:Dataset",
+        "schema:DigitalDocument",
+        "schema:PublicationEvent",
+        "schema:ImageObject",
+        "schema:URL",
+        "renku:Plan",
+        "renku:CompositePlan",
+        "renku:WorkflowFilePlan",
+        "renku:WorkflowFileCompositePlan",
+        "renku:ParameterMapping",
+        "renku:ParameterLink",
+        "renku:IOStream",
+        "renku:CommandParameter",
+        "prov:Activity",
+        "prov:Usage",
+        "prov:Generation",
+        "renku:ParameterValue",
+        "renku:WorkflowFileActivityCollection",
+        "<http://www.w3.org/ns/oa#Annotation>",
+    ] {
+        assert!(
+            ask(&store, &format!("ASK {{ ?x a {class} }}")),
+            "no {class}"
+        );
+    }
+    // Removed file, removed dataset, edited and removed plans.
+    assert!(ask(
+        &store,
+        "ASK { ?f a schema:DigitalDocument ; prov:invalidatedAtTime ?t }"
+    ));
+    assert!(ask(
+        &store,
+        "ASK { ?d a schema:Dataset ; renku:slug \"gone\" ; prov:invalidatedAtTime ?t }"
+    ));
+    assert!(ask(
+        &store,
+        "ASK { ?p a renku:Plan ; schema:name \"tmp\" ; prov:invalidatedAtTime ?t }"
+    ));
+    assert!(ask(
+        &store,
+        "ASK { ?p a renku:Plan ; schema:description \"first line\" ; prov:wasDerivedFrom ?old . ?old schema:name \"heads\" }"
+    ));
+    assert!(ask(
+        &store,
+        "ASK { ?i renku:mappedTo ?s . ?s renku:streamType \"stdin\" }"
+    ));
+    assert!(ask(
+        &store,
+        "ASK { ?o renku:mappedTo ?s . ?s renku:streamType \"stdout\" }"
+    ));
+    // Every dataset version, plan and activity is linked from the project.
+    assert!(!ask(
+        &store,
+        "ASK { ?d a schema:Dataset . FILTER NOT EXISTS { ?p renku:hasDataset ?d } }"
+    ));
+    assert!(!ask(
+        &store,
+        "ASK { ?d a prov:Plan . FILTER NOT EXISTS { ?p renku:hasPlan ?d } }"
+    ));
+    assert!(!ask(
+        &store,
+        "ASK { ?d a prov:Activity . FILTER NOT EXISTS { ?p renku:hasActivity ?d } }"
+    ));
+    // Every version carries all its files: the edited version still lists both files, the
+    // unlinked one marked removed.
+    assert!(ask(
+        &store,
+        "ASK { ?d renku:slug \"d1\" ; schema:description \"edited\" ; schema:hasPart ?kept, ?gone .
+               ?kept prov:entity/prov:atLocation \"data/d1/one.csv\" .
+               ?gone prov:entity/prov:atLocation \"data/d1/two.csv\" ; prov:invalidatedAtTime ?t .
+               FILTER NOT EXISTS { ?kept prov:invalidatedAtTime ?t2 } }"
+    ));
+    // The knowledge graph's rules (metadata-model §7 item 9).
+    assert!(!ask(
+        &store,
+        "ASK { ?a a prov:Activity ; renku:parameter ?v ; prov:qualifiedAssociation/prov:hadPlan ?plan .
+               ?plan renku:hasInputs ?in . ?v schema:valueReference ?in ; schema:value ?value .
+               FILTER NOT EXISTS { ?a prov:qualifiedUsage/prov:entity/prov:atLocation ?value } }"
+    ), "an input value without a usage at the same location");
+    assert!(!ask(
+        &store,
+        "ASK { ?a a prov:Activity ; renku:parameter ?v ; prov:qualifiedAssociation/prov:hadPlan ?plan .
+               ?plan renku:hasOutputs ?out . ?v schema:valueReference ?out ; schema:value ?value .
+               FILTER NOT EXISTS { ?g prov:activity ?a . ?e prov:qualifiedGeneration ?g ; prov:atLocation ?value } }"
+    ), "an output value without a generation at the same location");
+    assert!(!ask(
+        &store,
+        "ASK { ?a a prov:Activity ; prov:startedAtTime ?start ; prov:qualifiedAssociation/prov:hadPlan ?plan .
+               ?plan schema:dateCreated ?created .
+               FILTER (?start < xsd:dateTime(?created)) }"
+    ), "an activity starts before its plan was created");
+    assert!(
+        !ask(
+            &store,
+            "ASK { ?x prov:qualifiedAssociation/prov:hadPlan ?plan . FILTER NOT EXISTS { ?plan a prov:Plan } }"
+        ),
+        "an association's plan is missing"
+    );
+}
+
+#[test]
+fn strict_fails_on_a_broken_graph() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n")]);
+    env.ok(&root, &["dataset", "create", "d1"]);
+    // Break the metadata: a dataset version with an identifier that is not 32 hex
+    // characters and no name.
+    let files = record_files(&root, "dataset");
+    let path = &files[0];
+    let mut record = read_json(path);
+    record["data"]["identifier"] = serde_json::json!("NOT-HEX");
+    std::fs::write(path, serde_json::to_vec_pretty(&record).unwrap()).unwrap();
+    let out = env.run_in(&root, &["graph", "export", "--strict"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert_contains(&err, "Conforms: False");
+    assert_contains(&err, "PatternConstraintComponent");
+    assert_contains(&err, "schema:identifier");
+    assert!(stdout(&out).is_empty(), "nothing is written on failure");
+    // Without --strict the export still works.
+    assert_success(&env.run_in(&root, &["graph", "export", "--format", "nt"]));
+}
+
+#[test]
+fn host_revision_and_formats() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n")]);
+    env.ok(&root, &["dataset", "create", "d1"]);
+    env.ok(&root, &["run", "--name", "s1", "cp", "a.txt", "b.txt"]);
+
+    // The host comes from the git remote, and RENKU_DOMAIN wins over it.
+    env.git(
+        &root,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "git@gitlab.example.org:group/p.git",
+        ],
+    );
+    let nt = env.ok(&root, &["graph", "export", "--format", "NT"]);
+    assert_contains(&nt, "<https://gitlab.example.org/datasets/");
+    assert_contains(&nt, "<mailto:jane.doe@example.org>");
+    let out = env
+        .renku_in(&root)
+        .args(["graph", "export", "--format", "nt"])
+        .env("RENKU_DOMAIN", "renku.example.com")
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert_contains(&stdout(&out), "<https://renku.example.com/activities/");
+
+    // --revision HEAD: only what the last commit (the run) wrote.
+    let last = env.ok(
+        &root,
+        &["graph", "export", "--revision", "HEAD", "--format", "nt"],
+    );
+    assert_contains(&last, "<http://www.w3.org/ns/prov#Activity>");
+    assert!(!last.contains("<http://schema.org/Dataset>"), "{last}");
+    // A range over both commits holds both; --full wins over --revision.
+    let first = env.git(&root, &["rev-list", "--max-parents=0", "HEAD"]);
+    let range = format!("{}..HEAD", first.trim());
+    let both = env.ok(
+        &root,
+        &["graph", "export", "--revision", &range, "--format", "nt"],
+    );
+    assert_contains(&both, "<http://schema.org/Dataset>");
+    assert_contains(&both, "<http://www.w3.org/ns/prov#Activity>");
+    let full = env.ok(
+        &root,
+        &[
+            "graph",
+            "export",
+            "-f",
+            "--revision",
+            "HEAD",
+            "--format",
+            "nt",
+        ],
+    );
+    assert_contains(&full, "<http://schema.org/Project>");
+    let out = env.run_in(&root, &["graph", "export", "--revision", "nope"]);
+    assert_code(&out, 2);
+
+    // Formats.
+    let dot = env.ok(&root, &["graph", "export", "--format", "dot"]);
+    assert!(dot.starts_with("digraph {"));
+    assert_contains(&dot, "prov:hadPlan");
+    let out = env.run_in(&root, &["graph", "export", "--format", "yaml"]);
+    assert_code(&out, 2);
+    let compact = env.ok(&root, &["graph", "export", "--no-indent"]);
+    assert_eq!(compact.trim_end().lines().count(), 1);
+}
