@@ -427,8 +427,8 @@ fn write_content(
             progress.bytes(&file.name, blob.data.len() as u64);
         }
         Content::File { path, .. } => {
-            let mut input =
-                std::fs::File::open(path).io_context(|| format!("Cannot read {}", path.display()))?;
+            let mut input = std::fs::File::open(path)
+                .io_context(|| format!("Cannot read {}", path.display()))?;
             let mut output = std::fs::File::create(dest)
                 .io_context(|| format!("Cannot write {}", dest.display()))?;
             let mut buf = vec![0u8; 256 * 1024];
@@ -514,7 +514,7 @@ fn export_local(
     metadata: &[u8],
     progress: Arc<dyn ExportProgress>,
 ) -> Result<PathBuf> {
-    let created = match std::fs::symlink_metadata(directory) {
+    let created = match std::fs::metadata(directory) {
         Ok(meta) if meta.is_dir() => {
             let mut entries = std::fs::read_dir(directory)
                 .io_context(|| format!("Cannot list {}", directory.display()))?;
@@ -606,11 +606,6 @@ mod tests {
             armed: true,
         });
         assert!(existing.is_dir());
-        assert_eq!(
-            std::fs::read_dir(&existing)
-                .unwrap()
-                .count(),
-            0
-        );
+        assert_eq!(std::fs::read_dir(&existing).unwrap().count(), 0);
     }
 }
