@@ -34,7 +34,7 @@ fn project(env: &TestEnv) -> PathBuf {
 /// Changes `data/d1/a.txt` to `text` and records the change in the dataset.
 fn change_a(env: &TestEnv, root: &Path, text: &str) {
     std::fs::write(root.join("data/d1/a.txt"), text).unwrap();
-    env.git(root, &["commit", "-qam", "change a"]);
+    env.git(root, &["commit", "-q", "--no-verify", "-am", "change a"]);
     env.ok(root, &["dataset", "update", "d1"]);
     assert_eq!(env.status(root), "");
 }
@@ -248,7 +248,10 @@ fn a_dataset_file_named_metadata_yml_keeps_its_name() {
     let root = project(&env);
     write_files(&root, &[("src/METADATA.yml", "mine: true\n")]);
     env.git(&root, &["add", "-A"]);
-    env.git(&root, &["commit", "-qm", "metadata file"]);
+    env.git(
+        &root,
+        &["commit", "-q", "--no-verify", "-m", "metadata file"],
+    );
     env.ok(
         &root,
         &["dataset", "add", "--copy", "d1", "src/METADATA.yml"],
@@ -357,7 +360,7 @@ fn lfs_files_are_exported_with_their_content_at_the_version() {
     std::fs::create_dir_all(root.join("src")).unwrap();
     std::fs::write(root.join("src/big.bin"), &big_v1).unwrap();
     env.git(&root, &["add", "-A"]);
-    env.git(&root, &["commit", "-qm", "big"]);
+    env.git(&root, &["commit", "-q", "--no-verify", "-m", "big"]);
     env.ok(&root, &["dataset", "create", "d1"]);
     env.ok(&root, &["dataset", "add", "--copy", "d1", "src/big.bin"]);
     let blob = crate::lfs::head_blob(&env, &root, "data/d1/big.bin");
@@ -368,7 +371,7 @@ fn lfs_files_are_exported_with_their_content_at_the_version() {
     env.ok(&root, &["dataset", "tag", "d1", "v1"]);
     let big_v2: Vec<u8> = big_v1.iter().rev().copied().collect();
     std::fs::write(root.join("data/d1/big.bin"), &big_v2).unwrap();
-    env.git(&root, &["commit", "-qam", "change big"]);
+    env.git(&root, &["commit", "-q", "--no-verify", "-am", "change big"]);
     env.ok(&root, &["dataset", "update", "d1"]);
     assert_eq!(env.status(&root), "");
 
