@@ -8,6 +8,7 @@ mod compose;
 mod config;
 mod crash;
 mod dataset;
+mod dataset_export;
 mod dataset_import;
 mod dataset_storage;
 mod export;

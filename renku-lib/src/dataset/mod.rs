@@ -7,6 +7,7 @@ pub mod add;
 pub mod conflicts;
 pub mod create;
 pub mod edit;
+pub mod export;
 pub mod files;
 pub mod git_source;
 pub mod history;

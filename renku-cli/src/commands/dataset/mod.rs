@@ -3,6 +3,7 @@
 pub mod add;
 pub mod create;
 pub mod edit;
+pub mod export;
 pub mod import;
 pub mod ls;
 pub mod ls_files;
@@ -33,6 +34,7 @@ pub enum DatasetCommand {
     Show(show::ShowArgs),
     Edit(edit::EditArgs),
     Import(import::ImportArgs),
+    Export(export::ExportArgs),
     Rm(rm::RmArgs),
     Unlink(unlink::UnlinkArgs),
     Tag(tag::TagArgs),
@@ -54,6 +56,7 @@ pub fn run(env: &Env, cmd: DatasetCommand) -> Result<u8> {
         DatasetCommand::Show(a) => show::run(env, a),
         DatasetCommand::Edit(a) => edit::run(env, a),
         DatasetCommand::Import(a) => import::run(env, a),
+        DatasetCommand::Export(a) => export::run(env, a),
         DatasetCommand::Rm(a) => rm::run(env, a),
         DatasetCommand::Unlink(a) => unlink::run(env, a),
         DatasetCommand::Tag(a) => tag::run(env, a),

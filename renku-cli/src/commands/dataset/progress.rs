@@ -50,3 +50,44 @@ impl Drop for DownloadBar {
         self.bar.finish_and_clear();
     }
 }
+
+/// One bar for the bytes of all files of an export (copied or uploaded); its length grows
+/// as files start.
+pub struct TransferBar {
+    bar: ProgressBar,
+    label: &'static str,
+}
+
+impl TransferBar {
+    /// A bar labelled `label` that shows itself once the first file starts.
+    pub fn new(label: &'static str) -> Self {
+        TransferBar {
+            bar: ProgressBar::hidden(),
+            label,
+        }
+    }
+
+    /// Removes the bar from the terminal.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl renku_lib::dataset_export::ExportProgress for TransferBar {
+    fn file_started(&self, name: &str, size: u64) {
+        if self.bar.is_hidden() && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            ) {
+                self.bar.set_style(style.progress_chars("=> "));
+            }
+        }
+        self.bar.inc_length(size);
+        self.bar.set_message(format!("{} {name}", self.label));
+    }
+    fn bytes(&self, _name: &str, bytes: u64) {
+        self.bar.inc(bytes);
+    }
+}
