@@ -175,13 +175,14 @@ fn protected_globs() -> &'static globset::GlobSet {
     SET.get_or_init(|| {
         let mut builder = globset::GlobSetBuilder::new();
         for p in crate::repo::lfs::PROTECTED_PATHS {
-            let glob = globset::Glob::new(p)
-                .or_else(|_| globset::Glob::new(&globset::escape(p)));
+            let glob = globset::Glob::new(p).or_else(|_| globset::Glob::new(&globset::escape(p)));
             if let Ok(g) = glob {
                 builder.add(g);
             }
         }
-        builder.build().unwrap_or_else(|_| globset::GlobSet::empty())
+        builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty())
     })
 }
 
