@@ -507,3 +507,64 @@ fn host_revision_and_formats() {
     let compact = env.ok(&root, &["graph", "export", "--no-indent"]);
     assert_eq!(compact.trim_end().lines().count(), 1);
 }
+
+#[test]
+fn graph_query_answers_select_ask_and_construct_from_a_cache_that_follows_changes() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n")]);
+    env.ok(&root, &["run", "--name", "copy-a", "cp", "a.txt", "b.txt"]);
+    env.ok(&root, &["dataset", "add", "--copy", "-c", "d", "a.txt"]);
+    let plans = "PREFIX prov: <http://www.w3.org/ns/prov#>\nPREFIX schema: <http://schema.org/>\nSELECT ?name WHERE { ?plan a prov:Plan ; schema:name ?name } ORDER BY ?name";
+    let out = env.ok(&root, &["graph", "query", "--format", "csv", plans]);
+    assert_eq!(out.replace('\r', ""), "name\ncopy-a\n");
+    // The graph is cached for the committed metadata, outside git.
+    let cache = root.join(".renku/cache/graph");
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
+    assert_eq!(env.status(&root), "");
+    // A new plan is seen by the next query (the cache follows the metadata).
+    env.ok(&root, &["run", "--name", "copy-b", "cp", "b.txt", "c.txt"]);
+    let out = env.ok(&root, &["graph", "query", "--format", "tsv", plans]);
+    assert_eq!(out, "?name\n\"copy-a\"\n\"copy-b\"\n");
+    // The table shortens IRIs; ASK prints a boolean; CONSTRUCT prints N-Triples.
+    let out = env.ok(
+        &root,
+        &[
+            "graph",
+            "query",
+            "SELECT ?t WHERE { ?s a ?t } ORDER BY ?t LIMIT 50",
+        ],
+    );
+    assert_contains(&out, "schema:Dataset");
+    let q = root.join("ask.rq");
+    std::fs::write(&q, "ASK { ?d a <http://schema.org/Dataset> }").unwrap();
+    assert_eq!(
+        env.ok(&root, &["graph", "query", "-f", "ask.rq"]).trim(),
+        "true"
+    );
+    let out = env.ok(
+        &root,
+        &[
+            "graph",
+            "query",
+            "--format",
+            "json",
+            "ASK { ?x a <http://example.org/Nothing> }",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["boolean"], false);
+    let out = env.ok(
+        &root,
+        &["graph", "query", "CONSTRUCT { ?d <http://example.org/is> ?t } WHERE { ?d a ?t . ?d a <http://schema.org/Dataset> }"],
+    );
+    let triples = parse(out.as_bytes(), RdfFormat::NTriples);
+    assert!(!triples.is_empty());
+    // Bad queries and formats are usage errors.
+    let out = env.run_in(&root, &["graph", "query", "SELEC nothing"]);
+    assert_code(&out, 2);
+    assert_contains(&stderr(&out), "Invalid SPARQL query");
+    let out = env.run_in(&root, &["graph", "query", "--format", "xml", plans]);
+    assert_code(&out, 2);
+    let out = env.run_in(&root, &["graph", "query", "-f", "missing.rq"]);
+    assert_code(&out, 1);
+}

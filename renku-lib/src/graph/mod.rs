@@ -17,6 +17,7 @@ pub mod dot;
 pub mod host;
 pub mod jsonld;
 pub mod mapping;
+pub mod query;
 pub mod revision;
 pub mod serialize;
 pub mod shacl;

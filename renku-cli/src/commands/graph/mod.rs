@@ -1,6 +1,7 @@
 //! `renku graph …`: the project's knowledge graph.
 
 pub mod export;
+pub mod query;
 
 use clap::Subcommand;
 use renku_lib::Result;
@@ -11,11 +12,13 @@ use super::Env;
 #[derive(Debug, Subcommand)]
 pub enum GraphCommand {
     Export(export::ExportArgs),
+    Query(query::QueryArgs),
 }
 
 /// Runs a `renku graph` command.
 pub fn run(env: &Env, cmd: GraphCommand) -> Result<u8> {
     match cmd {
         GraphCommand::Export(a) => export::run(env, a),
+        GraphCommand::Query(a) => query::run(env, a),
     }
 }
