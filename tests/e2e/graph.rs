@@ -218,6 +218,11 @@ fn export_of_a_rich_project_conforms_and_round_trips() {
     let env = TestEnv::new();
     let root = rich_project(&env);
 
+    // A healthy project has no graph-level problems for doctor.
+    let out = env.run_in(&root, &["doctor"]);
+    assert_success(&out);
+    assert!(!stdout(&out).contains("graph"), "{}", stdout(&out));
+
     // Our own SHACL check.
     let out = env.run_in(
         &root,
@@ -567,4 +572,32 @@ fn graph_query_answers_select_ask_and_construct_from_a_cache_that_follows_change
     assert_code(&out, 2);
     let out = env.run_in(&root, &["graph", "query", "-f", "missing.rq"]);
     assert_code(&out, 1);
+}
+
+#[test]
+fn doctor_reports_a_dataset_both_imported_and_derived() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n")]);
+    env.ok(&root, &["dataset", "add", "--copy", "-c", "d", "a.txt"]);
+    env.ok(&root, &["dataset", "edit", "d", "-n", "New title"]);
+    // Give the derived version a sameAs too, as a hand edit or a buggy tool could.
+    let mut changed = false;
+    for f in record_files(&root, "dataset") {
+        let mut json = read_json(&f);
+        if !json["data"]["derived_from"].is_null() {
+            json["data"]["same_as"] = serde_json::json!({
+                "id": "/urls/doi.org/10.1234/x",
+                "url": "https://doi.org/10.1234/x",
+                "is_iri": false
+            });
+            std::fs::write(&f, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+            changed = true;
+        }
+    }
+    assert!(changed, "a derived dataset version exists");
+    env.git(&root, &["commit", "--no-verify", "-qam", "hand edit"]);
+    let out = env.run_in(&root, &["doctor"]);
+    assert_code(&out, 1);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert_contains(&text, "has both schema:sameAs and prov:wasDerivedFrom");
 }

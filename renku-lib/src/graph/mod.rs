@@ -13,6 +13,7 @@
 //!   Science Center; see `SHAPE-NOTICE.md` next to it).
 
 pub mod build;
+pub mod checks;
 pub mod dot;
 pub mod host;
 pub mod jsonld;

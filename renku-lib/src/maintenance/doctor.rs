@@ -66,5 +66,13 @@ pub fn doctor(project: &ProjectDir, fix: bool) -> Result<DoctorReport> {
             ),
         });
     }
+    // The graph checks need a readable store too; a damaged one is reported above.
+    match crate::graph::checks::check(project) {
+        Ok(found) => problems.extend(found.into_iter().map(|g| Problem {
+            area: ProblemArea::Graph,
+            message: g.message,
+        })),
+        Err(e) => tracing::debug!("graph not checked: {e}"),
+    }
     Ok(DoctorReport { problems, fixed })
 }

@@ -19,6 +19,8 @@ pub enum ProblemArea {
     Transaction,
     /// Dataset metadata changed differently on merged branches.
     Dataset,
+    /// The project's knowledge graph (references to missing nodes, contradictions).
+    Graph,
 }
 
 /// One problem found.
