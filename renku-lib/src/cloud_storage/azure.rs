@@ -446,14 +446,7 @@ impl ObjectStorage for AzureStorage {
             Err(e) => return Err(e),
         };
         let headers = response.headers();
-        let size = headers
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| StorageError::InvalidResponse {
-                what: "Get Blob Properties".into(),
-                detail: "no Content-Length".into(),
-            })?;
+        let size = super::content_length(headers, "Get Blob Properties")?;
         Ok(Some(ObjectInfo {
             key: key.to_string(),
             size,

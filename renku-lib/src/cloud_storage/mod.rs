@@ -428,6 +428,18 @@ fn file_body(
     Ok(reqwest::blocking::Body::sized(reader, len))
 }
 
+/// The `Content-Length` of a response to the request `what` (an object's size).
+fn content_length(headers: &reqwest::header::HeaderMap, what: &str) -> StorageResult<u64> {
+    headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| StorageError::InvalidResponse {
+            what: what.into(),
+            detail: "no Content-Length".into(),
+        })
+}
+
 /// Size of the local file to upload.
 fn file_size(path: &Path) -> StorageResult<u64> {
     let meta = std::fs::metadata(path)

@@ -574,14 +574,7 @@ impl ObjectStorage for S3Storage {
         }
         let response = self.check(response, Some(key))?;
         let headers = response.headers();
-        let size = headers
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| StorageError::InvalidResponse {
-                what: "HeadObject".into(),
-                detail: "no Content-Length".into(),
-            })?;
+        let size = super::content_length(headers, "HeadObject")?;
         Ok(Some(ObjectInfo {
             key: key.to_string(),
             size,
