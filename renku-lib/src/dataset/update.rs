@@ -512,6 +512,8 @@ fn check_web_files(
 ) -> Result<Vec<Planned>> {
     let downloader = Downloader::new(&super::import::settings())?;
     let mut out = Vec::new();
+    // Downloaded files still to compare: (file, change, downloaded).
+    let mut fetched = Vec::new();
     for (i, (slug, f)) in files.iter().enumerate() {
         let url = f.source.clone().unwrap_or_default();
         let name = f.path().rsplit('/').next().unwrap_or(f.path()).to_string();
@@ -545,7 +547,15 @@ fn check_web_files(
             }
             Err(e) => return Err(e.into()),
         };
-        let sum = git.hash_file_as(f.path(), &downloaded.path)?.to_string();
+        fetched.push((f, change, downloaded));
+    }
+    let targets: Vec<(String, PathBuf)> = fetched
+        .iter()
+        .map(|(f, _, d)| (f.path().to_string(), d.path.clone()))
+        .collect();
+    let sums = git.hash_files_as(&targets)?;
+    for ((f, change, downloaded), sum) in fetched.into_iter().zip(sums) {
+        let sum = sum.to_string();
         if sum == f.entity.checksum {
             continue;
         }

@@ -363,23 +363,28 @@ impl Git {
         Ok(out)
     }
 
-    /// The blob id the file at `abs` (anywhere on disk) would get if it were committed at the
-    /// repository path `rel`: the Git LFS pointer's when `rel` is LFS-tracked.
-    pub fn hash_file_as(&self, rel: &str, abs: &Path) -> Result<ObjectId> {
+    /// The blob ids the files at `(rel, abs)` (`abs` anywhere on disk) would get if each were
+    /// committed at the repository path `rel`: the Git LFS pointer's when `rel` is
+    /// LFS-tracked. The index and attributes are read once for all of them.
+    pub fn hash_files_as(&self, files: &[(String, PathBuf)]) -> Result<Vec<ObjectId>> {
         let index = super::lfs::index_or_empty(&self.repo)?;
         let mut lfs = super::lfs::LfsFilter::new(&self.repo, &index)?;
-        let meta = std::fs::symlink_metadata(abs)
-            .io_context(|| format!("Cannot stat {}", abs.display()))?;
-        let in_lfs = match lfs.as_mut() {
-            Some(filter) if meta.is_file() => filter.applies(rel)?,
-            _ => false,
-        };
-        let bytes = if in_lfs {
-            super::lfs::clean_file(&self.repo, abs, false)?
-        } else {
-            blob_content(abs, &meta)?
-        };
-        blob_id(&self.repo, &bytes)
+        let mut out = Vec::with_capacity(files.len());
+        for (rel, abs) in files {
+            let meta = std::fs::symlink_metadata(abs)
+                .io_context(|| format!("Cannot stat {}", abs.display()))?;
+            let in_lfs = match lfs.as_mut() {
+                Some(filter) if meta.is_file() => filter.applies(rel)?,
+                _ => false,
+            };
+            let bytes = if in_lfs {
+                super::lfs::clean_file(&self.repo, abs, false)?
+            } else {
+                blob_content(abs, &meta)?
+            };
+            out.push(blob_id(&self.repo, &bytes)?);
+        }
+        Ok(out)
     }
 
     /// Blob ids of all files under `prefix` (a directory, `/`-separated; empty for the whole
