@@ -83,6 +83,7 @@ pub enum Command {
     Storage(commands::lfs::StorageCommand),
     Clone(commands::clone::CloneArgs),
     Save(commands::save::SaveArgs),
+    Migrate(commands::migrate::MigrateArgs),
     Mv(commands::mv::MvArgs),
     Rm(commands::rm::RmArgs),
     Rollback(commands::rollback::RollbackArgs),

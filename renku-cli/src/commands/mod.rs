@@ -13,6 +13,7 @@ pub mod graph;
 pub mod init;
 pub mod lfs;
 pub mod log;
+pub mod migrate;
 pub mod mv;
 pub mod project;
 pub mod rerun;
@@ -99,6 +100,7 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Init(_)
             | Command::Clone(_)
             | Command::Completion(_)
+            | Command::Migrate(_)
             | Command::Githooks(githooks::GithooksCommand::PreCommit(_))
     );
     if !exempt {
@@ -118,6 +120,7 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Dataset(cmd) => dataset::run(&env, cmd),
         Command::Clone(args) => clone::run(&env, args),
         Command::Save(args) => save::run(&env, args),
+        Command::Migrate(args) => migrate::run(&env, args),
         Command::Mv(args) => mv::run(&env, args),
         Command::Rm(args) => rm::run(&env, args),
         Command::Rollback(args) => rollback::run(&env, args),

@@ -137,6 +137,9 @@ fn value_object(term: TermRef<'_>) -> Value {
 }
 
 fn literal_object(l: &Literal) -> Value {
+    if let Some(fixed) = super::serialize::reference_time_form(l) {
+        return json!({"@type": fixed.datatype().as_str(), "@value": fixed.value()});
+    }
     if let Some(lang) = l.language() {
         return json!({"@value": l.value(), "@language": lang});
     }

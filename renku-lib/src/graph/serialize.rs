@@ -4,6 +4,7 @@ use std::io::Write;
 use std::str::FromStr;
 
 use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::{Literal, Term};
 use oxigraph::store::Store as RdfStore;
 
 use super::build::{ProjectGraph, Scope, build_graph};
@@ -72,11 +73,28 @@ pub fn write_graph(
     }
     let mut writer = serializer.for_writer(out);
     for quad in store.iter() {
-        let quad = quad?;
+        let mut quad = quad?;
+        if let Term::Literal(l) = &quad.object
+            && let Some(fixed) = reference_time_form(l)
+        {
+            quad.object = Term::Literal(fixed);
+        }
         writer.serialize_triple(quad.as_ref())?;
     }
     writer.finish()?;
     Ok(())
+}
+
+/// The store gives `xsd:dateTime` values back in canonical form, UTC as `Z`; renku-python
+/// (and the shape's date pattern) write `+00:00`. Returns the literal in that form when it
+/// differs.
+pub(crate) fn reference_time_form(l: &Literal) -> Option<Literal> {
+    let value = l.value();
+    if l.datatype() != vocab::xsd::DATE_TIME || !value.ends_with('Z') {
+        return None;
+    }
+    let text = format!("{}+00:00", &value[..value.len() - 1]);
+    Some(Literal::new_typed_literal(text, vocab::xsd::DATE_TIME))
 }
 
 /// Options of `graph export`.

@@ -60,6 +60,10 @@ pub struct TemplateMetadata {
     /// The variables the template was rendered with.
     #[serde(default)]
     pub parameters: std::collections::BTreeMap<String, serde_json::Value>,
+    /// For a project migrated from renku-python: its template metadata string as recorded
+    /// there (`renku:templateMetadata`), kept verbatim until the template is next applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recorded_metadata: Option<String>,
 }
 
 fn default_true() -> bool {

@@ -352,7 +352,7 @@ pub fn store_project_image(
     })
 }
 
-fn remove_tree_files(
+pub(crate) fn remove_tree_files(
     tx: &mut crate::repo::transaction::Transaction,
     root: &Path,
     rel_dir: &str,

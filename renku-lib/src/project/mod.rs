@@ -2,6 +2,7 @@
 
 pub mod edit;
 pub mod init;
+pub mod migrate;
 pub mod show;
 
 use crate::model::Project;

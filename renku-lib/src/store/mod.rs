@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod doctor;
 pub mod format;
+pub mod legacy;
 pub mod record;
 
 use std::collections::BTreeMap;

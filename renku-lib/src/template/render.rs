@@ -133,6 +133,7 @@ pub fn render(
         immutable_files: entry.immutable_template_files.clone(),
         allow_update: entry.allow_template_update,
         parameters: values,
+        recorded_metadata: None,
     };
     Ok(RenderedTemplate {
         files,

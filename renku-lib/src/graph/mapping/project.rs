@@ -32,7 +32,9 @@ pub fn project(w: &mut Writer, p: &Project) -> NamedNode {
         w.string(&s, renku::TEMPLATE_SOURCE, &t.source);
         w.opt_string(&s, renku::TEMPLATE_REFERENCE, t.reference.as_deref());
         w.opt_string(&s, renku::TEMPLATE_VERSION, t.version.as_deref());
-        if let Ok(text) = serde_json::to_string(&t.parameters) {
+        if let Some(text) = &t.recorded_metadata {
+            w.string(&s, renku::TEMPLATE_METADATA, text);
+        } else if let Ok(text) = serde_json::to_string(&t.parameters) {
             w.string(&s, renku::TEMPLATE_METADATA, &text);
         }
         for f in &t.immutable_files {
