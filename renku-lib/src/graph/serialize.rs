@@ -85,16 +85,28 @@ pub fn write_graph(
     Ok(())
 }
 
-/// The store gives `xsd:dateTime` values back in canonical form, UTC as `Z`; renku-python
-/// (and the shape's date pattern) write `+00:00`. Returns the literal in that form when it
-/// differs.
+/// The store gives `xsd:dateTime` values back in canonical form: UTC as `Z`, trailing zeros
+/// of the fraction dropped. renku-python (and the shape's date pattern) write `+00:00` and
+/// six fraction digits. Returns the literal in that form when it differs.
 pub(crate) fn reference_time_form(l: &Literal) -> Option<Literal> {
-    let value = l.value();
-    if l.datatype() != vocab::xsd::DATE_TIME || !value.ends_with('Z') {
+    if l.datatype() != vocab::xsd::DATE_TIME {
         return None;
     }
-    let text = format!("{}+00:00", &value[..value.len() - 1]);
-    Some(Literal::new_typed_literal(text, vocab::xsd::DATE_TIME))
+    let value = l.value();
+    let mut text = match value.strip_suffix('Z') {
+        Some(rest) => format!("{rest}+00:00"),
+        None => value.to_string(),
+    };
+    if let Some(dot) = text.find('.') {
+        let digits = text[dot + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        if digits < 6 {
+            text.insert_str(dot + 1 + digits, &"0".repeat(6 - digits));
+        }
+    }
+    (text != value).then(|| Literal::new_typed_literal(text, vocab::xsd::DATE_TIME))
 }
 
 /// Options of `graph export`.
@@ -149,4 +161,27 @@ pub fn export_to_file(
     tmp.persist(path)
         .map_err(|e| crate::Error::io(format!("Cannot write {}", path.display()), e.error))?;
     Ok(graph)
+}
+
+#[cfg(test)]
+mod time_form_tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_the_reference_writes_them() {
+        let t = |v: &str| Literal::new_typed_literal(v, vocab::xsd::DATE_TIME);
+        let fixed = |v: &str| reference_time_form(&t(v)).map(|l| l.value().to_string());
+        assert_eq!(
+            fixed("2026-12-01T17:07:14Z").as_deref(),
+            Some("2026-12-01T17:07:14+00:00")
+        );
+        assert_eq!(
+            fixed("2026-12-01T17:36:09.19686Z").as_deref(),
+            Some("2026-12-01T17:36:09.196860+00:00")
+        );
+        assert_eq!(fixed("2026-12-01T17:07:14+01:00"), None);
+        assert_eq!(fixed("2026-12-01T17:07:14.123456+01:00"), None);
+        let plain = Literal::new_simple_literal("2026-12-01T17:07:14Z");
+        assert!(reference_time_form(&plain).is_none());
+    }
 }
