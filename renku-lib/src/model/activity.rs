@@ -108,6 +108,10 @@ pub struct Activity {
     pub hidden_usages: Vec<Usage>,
     /// Values of every input, output and parameter.
     pub parameters: Vec<ParameterValue>,
+    /// The software agent of the association when it differs from `agent` (activities
+    /// renku-python migrated from old projects name the renku that first recorded them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association_agent: Option<SoftwareAgent>,
 }
 
 impl Activity {
@@ -157,6 +161,7 @@ impl Activity {
                     value: p.default_value.clone(),
                 })
                 .collect(),
+            association_agent: None,
             id,
         }
     }

@@ -167,7 +167,11 @@ pub fn activity(w: &mut Writer, a: &Activity) -> NamedNode {
     w.add(&s, prov::WAS_ASSOCIATED_WITH, person);
     let assoc = w.node(&format!("{}/association", a.id));
     w.types(&assoc, &[prov::ASSOCIATION]);
-    w.add(&assoc, prov::AGENT, agent);
+    let assoc_agent = match &a.association_agent {
+        Some(other) => super::software_agent(w, other),
+        None => agent,
+    };
+    w.add(&assoc, prov::AGENT, assoc_agent);
     w.link(&assoc, prov::HAD_PLAN, &a.plan_id);
     w.add(&s, prov::QUALIFIED_ASSOCIATION, assoc);
     for u in &a.usages {

@@ -225,7 +225,7 @@ pub fn read(db: &ObjectDb, fallback_person: &Person) -> R<LegacyProject> {
         .iter()
         .map(|(oid, p)| (oid.clone(), p.id.clone()))
         .collect();
-    let activities = read_activities(db, &plan_ids)?;
+    let activities = read_activities(db, &plan_ids, &mut warnings)?;
     let (collections, workflow_file_collections) = read_collections(db, &plan_ids)?;
     let (datasets, slugs_by_id) = read_datasets(db, &mut warnings)?;
     let tags = read_tags(db, &slugs_by_id)?;
@@ -633,6 +633,27 @@ fn agents(src: &Src, o: &PyObject) -> R<(SoftwareAgent, Person)> {
     ))
 }
 
+/// The software agent of the association, when it names one.
+fn association_agent(src: &Src, o: &PyObject) -> R<Option<SoftwareAgent>> {
+    let Some(assoc) = o.attr("association") else {
+        return Ok(None);
+    };
+    let assoc = src.object(assoc)?;
+    match assoc.attr("agent") {
+        None | Some(PyValue::None) => Ok(None),
+        Some(a) => {
+            let a = src.object(a)?;
+            if a.class_name() != "SoftwareAgent" {
+                return Ok(None);
+            }
+            Ok(Some(SoftwareAgent {
+                id: src.required(&a, "id")?,
+                name: src.string(&a, "name")?.unwrap_or_default(),
+            }))
+        }
+    }
+}
+
 /// The id of the plan an association points at.
 fn association_plan(src: &Src, o: &PyObject, plan_ids: &HashMap<String, String>) -> R<String> {
     let assoc = o
@@ -652,6 +673,7 @@ fn association_plan(src: &Src, o: &PyObject, plan_ids: &HashMap<String, String>)
 fn read_activities(
     db: &ObjectDb,
     plan_ids: &HashMap<String, String>,
+    warnings: &mut Vec<String>,
 ) -> R<Vec<(Activity, Option<DateTime<FixedOffset>>)>> {
     let mut out = Vec::new();
     for (oid, o) in index_objects(db, "activities")? {
@@ -702,7 +724,20 @@ fn read_activities(
                 })
             })
             .collect::<R<Vec<_>>>()?;
+        let association_agent = association_agent(&src, &o)?.filter(|a| *a != agent);
+        for (attr, what) in [
+            ("invalidations", "entities it invalidated"),
+            ("annotations", "annotations"),
+        ] {
+            let n = src.items(&o, attr)?.len();
+            if n > 0 {
+                warnings.push(format!(
+                    "activity {id} records {n} {what}, which this renku does not keep"
+                ));
+            }
+        }
         let activity = Activity {
+            association_agent,
             plan_id: association_plan(&src, &o, plan_ids)?,
             started_at_time: started,
             ended_at_time: ended,

@@ -1,5 +1,5 @@
 //! Readers for the metadata formats renku-python writes, used by `renku migrate`
-//! (`docs/renku-python-formats.md`).
+//! (`docs/architecture.md`, "store::legacy").
 
 pub mod database;
 pub mod objectdb;

@@ -1,7 +1,6 @@
 //! A reader for renku-python's object database (`.renku/metadata/`, metadata versions 9 and
 //! 10): one JSON file per persistent object, zstd-compressed or plain, objects referring to
-//! each other by object id, indexes kept in BTrees. Described in
-//! `docs/renku-python-formats.md`.
+//! each other by object id, indexes kept in BTrees.
 
 pub mod btree;
 pub mod value;

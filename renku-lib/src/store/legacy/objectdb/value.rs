@@ -1,5 +1,6 @@
 //! Decoding of one object file of renku-python's object database into [`PyValue`]s
-//! (the serialisation grammar of `docs/renku-python-formats.md`, "Object files").
+//! (renku-python's serialisation grammar: tagged JSON objects, references and
+//! back-references).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
