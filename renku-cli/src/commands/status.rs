@@ -113,7 +113,7 @@ fn render(project: &ProjectDir, report: &StatusReport) -> String {
     }
     let mut out = String::new();
     if report.outdated_outputs.is_empty() && report.outdated_activities.is_empty() {
-        out.push_str("All files are generated from the latest inputs.\n");
+        out.push_str("All files are generated from the latest inputs.\n\n");
     }
     if !report.outdated_outputs.is_empty() {
         out.push_str(&format!(

@@ -208,6 +208,17 @@ impl Plan {
         argv
     }
 
+    /// The command line as `workflow ls` and `workflow show` print it: like
+    /// [`Plan::full_command`], but, as in the reference, without streams that have no
+    /// position (plans migrated from old renku-python projects record them so).
+    pub fn listed_command(&self) -> String {
+        let mut shown = self.clone();
+        shown
+            .parameters
+            .retain(|p| p.mapped_to.is_none() || p.position.is_some());
+        shown.full_command()
+    }
+
     /// The full command for display: argv shell-quoted, plus ` < in`, ` > out`, ` 2> err`.
     pub fn full_command(&self) -> String {
         let mut s = self
@@ -304,5 +315,6 @@ mod tests {
         };
         assert_eq!(plan.to_argv(), vec!["head", "-n", "10", "in file.txt"]);
         assert_eq!(plan.full_command(), "head -n 10 'in file.txt' > out.txt");
+        assert_eq!(plan.listed_command(), "head -n 10 'in file.txt'");
     }
 }
