@@ -44,51 +44,9 @@ renku="$CARGO_TARGET_DIR/release/renku"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/home"
-printf '[user]\n\tname = Jane Doe\n\temail = jane.doe@example.org\n[init]\n\tdefaultBranch = main\n' \
-    >"$tmp/home/.gitconfig"
-export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/.gitconfig" GIT_CONFIG_NOSYSTEM=1
-unset GIT_DIR GIT_WORK_TREE RUST_LOG
-
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# time_ms COMMAND…: wall time of one run in ms (output discarded, exit status ignored).
-time_ms() {
-    local start end
-    start=$(now_ms)
-    "$@" >/dev/null 2>&1 </dev/null || true
-    end=$(now_ms)
-    echo $((end - start))
-}
-# best_ms N COMMAND…: the fastest of N runs.
-best_ms() {
-    local n="$1" best=999999999 t i
-    shift
-    for i in $(seq 1 "$n"); do
-        t=$(time_ms "$@")
-        [ "$t" -lt "$best" ] && best=$t
-    done
-    echo "$best"
-}
-# make_chain PROGRAM DIR N: a project with a chain of N `cp` steps.
-make_chain() {
-    local program="$1" dir="$2" n="$3" i
-    "$program" init -t minimal "$dir" >/dev/null 2>&1 </dev/null
-    (
-        cd "$dir"
-        # renku-python's git hooks call `renku`.
-        PATH="$(dirname "$program"):$PATH"
-        echo start >step-0.txt
-        git add step-0.txt && git commit -qm "chain start"
-        for i in $(seq 1 "$n"); do
-            "$program" run cp "step-$((i - 1)).txt" "step-$i.txt" >/dev/null 2>&1 </dev/null
-        done
-        echo changed >step-0.txt
-        git commit -qam "change the first input"
-    )
-}
-check() { # check NAME OK(0/1) MESSAGE
-    if [ "$2" = 0 ]; then echo "  ok: $3"; else echo "  MISSED: $3"; status=1; fi
-}
+# shellcheck source=tests/bench/lib.sh
+source "$repo_root/tests/bench/lib.sh"
+isolated_home "$tmp"
 
 status=0
 echo "== status and update on a $chain-step chain"

@@ -299,6 +299,16 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// `dest_parent/<name>` and returns the clone's path.
 pub fn clone_fixture(env: &TestEnv, name: &str, dest_parent: &Path) -> PathBuf {
     let tarball = shared_data().join(format!("renku-python-projects/{name}.git.tar.gz"));
+    clone_tarball(env, &tarball, name, dest_parent)
+}
+
+/// The renku-python fixtures of this repository (`tests/fixtures/renku-python/`).
+pub fn renku_python_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/renku-python")
+}
+
+/// Clones the bare repository `<name>.git` packed in `tarball` into `dest_parent/<name>`.
+pub fn clone_tarball(env: &TestEnv, tarball: &Path, name: &str, dest_parent: &Path) -> PathBuf {
     assert!(tarball.is_file(), "missing fixture {}", tarball.display());
     let unpack = dest_parent.join(format!("{name}-bare"));
     std::fs::create_dir_all(&unpack).unwrap();

@@ -22,6 +22,7 @@ mod lfs;
 mod lfs_commands;
 mod lock;
 mod maintenance;
+mod migrate;
 mod mv_rm;
 mod project;
 mod providers;

@@ -80,7 +80,19 @@ pub fn build_from_store(
     for vid in versions(Kind::Dataset) {
         let state = datasets.state_of(&vid)?;
         let d: &Dataset = state.dataset();
-        mapping::dataset::dataset(&mut w, d, state.entries.values());
+        // As in the reference, a version lists its current files and the files it removed;
+        // files removed by earlier versions are no longer part of it.
+        let removed_here: BTreeSet<&str> = d
+            .files
+            .iter()
+            .filter(|f| f.is_removed())
+            .map(|f| f.id.as_str())
+            .collect();
+        let files = state
+            .entries
+            .values()
+            .filter(|f| !f.is_removed() || removed_here.contains(f.id.as_str()));
+        mapping::dataset::dataset(&mut w, d, files);
         mapping::project::link(&mut w, &project, Part::Dataset, &d.id);
     }
     // A removed dataset takes its tags with it, as in the reference.

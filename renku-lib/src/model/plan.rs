@@ -208,36 +208,30 @@ impl Plan {
         argv
     }
 
-    /// The command line as `workflow ls` and `workflow show` print it: like
-    /// [`Plan::full_command`], but, as in the reference, without streams that have no
-    /// position (plans migrated from old renku-python projects record them so).
-    pub fn listed_command(&self) -> String {
-        let mut shown = self.clone();
-        shown
-            .parameters
-            .retain(|p| p.mapped_to.is_none() || p.position.is_some());
-        shown.full_command()
-    }
-
-    /// The full command for display: argv shell-quoted, plus ` < in`, ` > out`, ` 2> err`.
+    /// The command line as the reference shows it everywhere (`workflow ls/show`, `log`,
+    /// workflow-file export): argv shell-quoted, then the streams in the order of the plan's
+    /// inputs and outputs (`< in`, `> out`, ` 2> err` — two spaces before `2>`, as there);
+    /// streams without a position (plans migrated from old renku-python projects record
+    /// them so) are left out, as there.
     pub fn full_command(&self) -> String {
-        let mut s = self
-            .to_argv()
-            .iter()
-            .map(|a| shell_quote(a))
-            .collect::<Vec<_>>()
-            .join(" ");
-        for (stream, sep) in [
-            (Stream::Stdin, " < "),
-            (Stream::Stdout, " > "),
-            (Stream::Stderr, " 2> "),
+        let mut parts: Vec<String> = self.to_argv().iter().map(|a| shell_quote(a)).collect();
+        for kind in [
+            ParameterKind::Input,
+            ParameterKind::Output,
+            ParameterKind::Parameter,
         ] {
-            if let Some(p) = self.parameters.iter().find(|p| p.mapped_to == Some(stream)) {
-                s.push_str(sep);
-                s.push_str(&shell_quote(&p.value_text()));
+            for p in self.of_kind(kind).filter(|p| p.position.is_some()) {
+                let value = shell_quote(&p.value_text());
+                match p.mapped_to {
+                    Some(Stream::Stdin) => parts.push(format!("< {value}")),
+                    Some(Stream::Stdout) => parts.push(format!("> {value}")),
+                    // The reference writes this one with a leading space (two in the line).
+                    Some(Stream::Stderr) => parts.push(format!(" 2> {value}")),
+                    None => {}
+                }
             }
         }
-        s
+        parts.join(" ")
     }
 }
 
@@ -282,7 +276,7 @@ mod tests {
 
     #[test]
     fn argv_orders_by_position_and_splits_spaced_prefixes() {
-        let mut out = param(ParameterKind::Output, "output-1", "out.txt", None, None);
+        let mut out = param(ParameterKind::Output, "output-1", "out.txt", Some(3), None);
         out.mapped_to = Some(Stream::Stdout);
         let plan = Plan {
             id: "/plans/x".into(),
@@ -315,6 +309,12 @@ mod tests {
         };
         assert_eq!(plan.to_argv(), vec!["head", "-n", "10", "in file.txt"]);
         assert_eq!(plan.full_command(), "head -n 10 'in file.txt' > out.txt");
-        assert_eq!(plan.listed_command(), "head -n 10 'in file.txt'");
+        // A stream without a position (migrated plans) is not shown, as in the reference.
+        let mut unpositioned = plan.clone();
+        unpositioned.parameters[2].position = None;
+        assert_eq!(unpositioned.full_command(), "head -n 10 'in file.txt'");
+        let mut err = plan.clone();
+        err.parameters[2].mapped_to = Some(Stream::Stderr);
+        assert_eq!(err.full_command(), "head -n 10 'in file.txt'  2> out.txt");
     }
 }

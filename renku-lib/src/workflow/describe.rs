@@ -80,7 +80,7 @@ pub fn plan_text(plan: &Plan) -> String {
     if !plan.keywords.is_empty() {
         s.push_str(&format!("Keywords: {}\n", plan.keywords.join(", ")));
     }
-    s.push_str(&format!("Command: {}\n", plan.listed_command()));
+    s.push_str(&format!("Command: {}\n", plan.full_command()));
     let codes: Vec<String> = plan.success_codes.iter().map(i32::to_string).collect();
     s.push_str(&format!("Success Codes: {}\n", codes.join(", ")));
     if !plan.annotations.is_empty() {

@@ -49,7 +49,7 @@ pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
                 .map(|p| {
                     serde_json::json!({
                         "id": p.id, "name": p.name, "description": p.description,
-                        "keywords": p.keywords, "command": p.listed_command(),
+                        "keywords": p.keywords, "command": p.full_command(),
                         "creators": p.creators.iter().map(|c| c.full_identity()).collect::<Vec<_>>(),
                         "created": p.date_created, "type": if p.is_composite() { "CompositePlan" } else { "Plan" },
                     })
@@ -70,7 +70,7 @@ pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
                             "name" => p.name.clone(),
                             "keywords" => p.keywords.join(", "),
                             "description" => p.description.clone().unwrap_or_default(),
-                            _ => p.listed_command(),
+                            _ => p.full_command(),
                         })
                         .collect()
                 })
