@@ -334,3 +334,56 @@ fn rollback_ignores_commits_without_transaction() {
     assert_eq!(env.head(&root), commits[0]);
     assert!(!root.join("plain.txt").exists());
 }
+
+/// Rewrites the record at `path` with `edit` applied to its `data`, in the store's canonical
+/// encoding (sorted keys, two-space indentation, one trailing newline).
+fn edit_record(path: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut record = read_json(path);
+    edit(&mut record["data"]);
+    let text = serde_json::to_string_pretty(&record).unwrap() + "\n";
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn doctor_reports_graph_problems() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("in.txt", "a\n")]);
+    env.ok_to_file(
+        &root,
+        &["run", "--name", "count", "wc", "-l", "in.txt"],
+        "out.txt",
+    );
+    env.ok(&root, &["dataset", "create", "d1"]);
+    env.ok(&root, &["dataset", "add", "--copy", "d1", "in.txt"]);
+    let out = env.run_in(&root, &["doctor"]);
+    assert_code(&out, 0);
+
+    // An activity whose plan is not in the project (a hand edit, a bad merge).
+    let activity = record_files(&root, "activity").pop().unwrap();
+    edit_record(&activity, |a| {
+        a["plan_id"] = serde_json::json!("/plans/0123456789abcdef0123456789abcdef");
+    });
+    // A dataset version recorded as both imported and derived.
+    let versions = record_files(&root, "dataset");
+    let derived = versions
+        .iter()
+        .find(|p| !read_json(p)["data"]["derived_from"].is_null())
+        .unwrap();
+    edit_record(derived, |d| {
+        d["same_as"] = serde_json::json!({"id": "/urls/doi.org/10.5281/zenodo.1", "url": "https://doi.org/10.5281/zenodo.1", "is_iri": false});
+    });
+    env.git(&root, &["commit", "-q", "--no-verify", "-am", "hand edits"]);
+
+    let snap = snapshot(&env, &root);
+    let out = env.run_in(&root, &["doctor"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert_contains(&err, "prov:hadPlan of https://localhost/activities/");
+    assert_contains(
+        &err,
+        "refers to https://localhost/plans/0123456789abcdef0123456789abcdef, which is not in the project's graph",
+    );
+    assert_contains(&err, "dataset 'd1'");
+    assert_contains(&err, "has both schema:sameAs and prov:wasDerivedFrom");
+    assert_unchanged(&env, &root, &snap, "doctor without --fix");
+}
