@@ -487,3 +487,48 @@ impl TestEnv {
         .collect()
     }
 }
+
+/// pyshacl: on PATH, or in renku-python's reference environment. CI installs it and sets
+/// `RENKU_TEST_REQUIRE_PYSHACL=1`, which makes its absence a failure.
+pub fn pyshacl() -> Option<PathBuf> {
+    let candidates = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("pyshacl"))
+                .collect::<Vec<_>>()
+        })
+        .chain(
+            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/renku-ref/bin/pyshacl")),
+        );
+    let found = candidates.into_iter().find(|c| c.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var_os("RENKU_TEST_REQUIRE_PYSHACL").is_none(),
+            "pyshacl is required (RENKU_TEST_REQUIRE_PYSHACL is set) but was not found"
+        );
+        eprintln!("pyshacl not found: SHACL conformance check with pyshacl skipped");
+    }
+    found
+}
+
+/// Validates the JSON-LD file `graph` against renku-python's SHACL shape with pyshacl, as
+/// `../shared/data/README.md` says (skipped when pyshacl is absent and not required).
+#[track_caller]
+pub fn assert_pyshacl_conforms(graph: &Path) {
+    let Some(pyshacl) = pyshacl() else { return };
+    let out = Command::new(pyshacl)
+        .args(["-s"])
+        .arg(shared_data().join("renku-shacl-shape.json"))
+        .args(["-sf", "json-ld", "-df", "json-ld", "-i", "rdfs", "-m", "-a"])
+        .arg(graph)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("Conforms: True"),
+        "pyshacl on {}: {report}\n{}",
+        graph.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use renku_lib::graph::oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfParser};
 use renku_lib::graph::oxigraph::model::{Graph, Triple};
@@ -12,30 +11,6 @@ use renku_lib::graph::oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use renku_lib::graph::oxigraph::store::Store;
 
 use crate::common::*;
-
-/// pyshacl: on PATH, or in renku-python's reference environment. CI installs it and sets
-/// `RENKU_TEST_REQUIRE_PYSHACL=1`, which makes its absence a failure.
-fn pyshacl() -> Option<PathBuf> {
-    let candidates = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("pyshacl"))
-                .collect::<Vec<_>>()
-        })
-        .chain(
-            std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache/renku-ref/bin/pyshacl")),
-        );
-    let found = candidates.into_iter().find(|c| c.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var_os("RENKU_TEST_REQUIRE_PYSHACL").is_none(),
-            "pyshacl is required (RENKU_TEST_REQUIRE_PYSHACL is set) but was not found"
-        );
-        eprintln!("pyshacl not found: SHACL conformance check with pyshacl skipped");
-    }
-    found
-}
 
 /// Runs renku with stdin and stdout redirected to files in `root`.
 fn run_redirected(env: &TestEnv, root: &Path, args: &[&str], stdin: &str, stdout_to: &str) {
@@ -273,21 +248,7 @@ fn export_of_a_rich_project_conforms_and_round_trips() {
     );
 
     // pyshacl, exactly as renku-python validates.
-    if let Some(pyshacl) = pyshacl() {
-        let out = Command::new(pyshacl)
-            .args(["-s"])
-            .arg(shared_data().join("renku-shacl-shape.json"))
-            .args(["-sf", "json-ld", "-df", "json-ld", "-i", "rdfs", "-m", "-a"])
-            .arg(root.join("graph.jsonld"))
-            .output()
-            .unwrap();
-        let report = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            report.contains("Conforms: True"),
-            "pyshacl: {report}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    assert_pyshacl_conforms(&root.join("graph.jsonld"));
 
     // N-Triples, Turtle, RDF/XML and JSON-LD parse to the same triples.
     let from_jsonld = parse(&text, jsonld());

@@ -93,6 +93,14 @@ fn migrated_projects_have_renku_pythons_graph_and_listings() {
             &root,
             &["graph", "export", "--full", "--strict", "--format", "nt"],
         ));
+        // Imported datasets (v0.9.1, v0.16.0), images (rich-v10) and CWL-era plans conform.
+        let jsonld = env.dir.path().join(format!("{name}.jsonld"));
+        env.ok_to_file(
+            &root,
+            &["graph", "export", "--full"],
+            jsonld.to_str().unwrap(),
+        );
+        assert_pyshacl_conforms(&jsonld);
 
         // What a user looks at first agrees with renku-python.
         for (args, file) in [
