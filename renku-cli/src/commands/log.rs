@@ -59,19 +59,34 @@ pub fn run(env: &Env, args: LogArgs) -> Result<u8> {
         )));
     }
     let both = args.workflows == args.datasets;
-    let entries: Vec<LogEntry> = log(&project, both || args.workflows, both || args.datasets)?;
+    let mut entries: Vec<LogEntry> = log(&project, both || args.workflows, both || args.datasets)?;
     match args.format {
         LogFormat::Json => {
+            // Oldest first, as the reference writes it.
+            entries.sort_by_key(|e| e.date);
             let text = serde_json::to_string_pretty(&entries)
                 .map_err(|e| renku_lib::Error::Failed(e.to_string()))?;
             crate::outln!("{text}");
         }
         LogFormat::Detailed | LogFormat::Text => {
-            for e in &entries {
-                crate::outln!("{}", e.text);
+            // One blank line between entries, none after the last, as the reference.
+            let texts: Vec<&str> = entries
+                .iter()
+                .map(|e| e.text.trim_end_matches('\n'))
+                .collect();
+            if !texts.is_empty() {
+                crate::outln!("{}", texts.join("\n\n"));
             }
         }
         LogFormat::Tabular => {
+            // Sorted by the first column, descending, as the reference does.
+            match columns.first().map(String::as_str) {
+                Some("date") | None => {}
+                Some("id") => entries.sort_by(|a, b| b.id.cmp(&a.id)),
+                Some("type") => entries.sort_by(|a, b| b.kind.cmp(&a.kind)),
+                Some("description") => entries.sort_by(|a, b| b.description.cmp(&a.description)),
+                Some(_) => entries.sort_by_key(|e| std::cmp::Reverse(e.agents.join(", "))),
+            }
             let rows: Vec<Vec<String>> = entries
                 .iter()
                 .map(|e| {

@@ -58,6 +58,11 @@ pub struct DatasetChange {
     pub name_set: Option<String>,
     /// The new description, when it changed.
     pub description_set: Option<String>,
+    /// Whether the version this one derives from had files (the reference counts files
+    /// added to an empty dataset as no modification).
+    pub parent_had_files: bool,
+    /// The image URLs, in position order, when they changed.
+    pub images_set: Option<Vec<String>>,
 }
 
 /// The changes of every dataset version of the project, oldest first.
@@ -107,6 +112,30 @@ pub fn changes(project: &ProjectDir) -> Result<Vec<DatasetChange>> {
             let before = ids(parent);
             let after = ids(Some(d));
             let kw_before: Vec<String> = parent.map(|p| p.keywords.clone()).unwrap_or_default();
+            // A file added where the parent had one replaces it: the reference lists the
+            // old one as removed too.
+            let mut parent_had_files = false;
+            if let (Some(p), false) = (&v.derived_from, files_added.is_empty()) {
+                let state = datasets.state_of(p)?;
+                parent_had_files = state.file_count() > 0;
+                for added in &files_added {
+                    if state.file(added).is_some() && !files_removed.contains(added) {
+                        files_removed.push(added.clone());
+                    }
+                }
+            }
+            files_added.sort();
+            files_removed.sort();
+            let image_urls = |ds: Option<&Dataset>| -> Vec<String> {
+                let mut images: Vec<_> = ds.map(|x| x.images.clone()).unwrap_or_default();
+                images.sort_by_key(|i| i.position);
+                images.into_iter().map(|i| i.content_url).collect()
+            };
+            let images_set = match parent {
+                Some(_) => image_urls(parent) != image_urls(Some(d)),
+                None => !d.images.is_empty(),
+            }
+            .then(|| image_urls(Some(d)));
             out.push(DatasetChange {
                 dataset: d.clone(),
                 date: v.date,
@@ -139,6 +168,8 @@ pub fn changes(project: &ProjectDir) -> Result<Vec<DatasetChange>> {
                     .description
                     .clone()
                     .filter(|desc| parent.is_none_or(|p| p.description.as_ref() != Some(desc))),
+                parent_had_files,
+                images_set,
             });
         }
     }

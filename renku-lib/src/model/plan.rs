@@ -208,8 +208,18 @@ impl Plan {
         argv
     }
 
-    /// The command line as the reference shows it everywhere (`workflow ls/show`, `log`,
-    /// workflow-file export): argv shell-quoted, then the streams in the order of the plan's
+    /// The command line without its streams, shell-quoted: what `renku log` shows, as the
+    /// reference does.
+    pub fn argv_text(&self) -> String {
+        self.to_argv()
+            .iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The command line as the reference shows it in `workflow ls/show` and workflow-file
+    /// exports: argv shell-quoted, then the streams in the order of the plan's
     /// inputs and outputs (`< in`, `> out`, ` 2> err` — two spaces before `2>`, as there);
     /// streams without a position (plans migrated from old renku-python projects record
     /// them so) are left out, as there.

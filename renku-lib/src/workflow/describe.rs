@@ -135,7 +135,9 @@ pub fn activity_text(activity: &Activity, plan: Option<&Plan>) -> String {
     s.push_str(&format!("\tId: {}\n", activity.plan_id));
     if let Some(p) = plan {
         s.push_str(&format!("\tName: {}\n", p.name));
-        s.push_str(&format!("Command: {}\n", p.full_command()));
+        // The command with the values this execution used, as the reference shows it.
+        let with_values = crate::exec::update::plan_with_values(p, activity);
+        s.push_str(&format!("Command: {}\n", with_values.argv_text()));
         for (kind, header) in [
             (ParameterKind::Input, "Inputs"),
             (ParameterKind::Output, "Outputs"),

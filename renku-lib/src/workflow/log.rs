@@ -42,10 +42,13 @@ pub struct LogEntry {
 }
 
 /// The log entries of workflow executions (`runs`) and dataset versions (`datasets`),
-/// newest first.
+/// newest first; entries of the same time in the reference's order (executions by id,
+/// then dataset versions).
 pub fn log(project: &ProjectDir, runs: bool, datasets: bool) -> Result<Vec<LogEntry>> {
     let mut out = if runs {
-        run_entries(project)?
+        let mut entries = run_entries(project)?;
+        entries.sort_by(|a, b| a.id.cmp(&b.id));
+        entries
     } else {
         Vec::new()
     };
@@ -82,7 +85,8 @@ fn dataset_entry(c: &crate::dataset::history::DatasetChange) -> LogEntry {
             || !c.creators_added.is_empty()
             || !c.creators_removed.is_empty()
             || !c.keywords_added.is_empty()
-            || !c.keywords_removed.is_empty());
+            || !c.keywords_removed.is_empty()
+            || c.images_set.is_some());
     if metadata_changed {
         parts.push("metadata modified".into());
     }
@@ -91,12 +95,20 @@ fn dataset_entry(c: &crate::dataset::history::DatasetChange) -> LogEntry {
     }
     let description = format!("Dataset '{slug}': {}", parts.join(", "));
     let mut text = format!("Dataset {slug}\nDate: {}\n", c.date.to_rfc3339());
-    let mut changes = vec![c.kind.label()];
-    if c.kind != ChangeKind::Modified && (!c.files_added.is_empty() || !c.files_removed.is_empty())
-    {
+    // As the reference: files added to a dataset that had none are no modification.
+    let modified = (!c.files_added.is_empty() && c.parent_had_files)
+        || !c.files_removed.is_empty()
+        || metadata_changed;
+    let mut changes: Vec<&str> = Vec::new();
+    if c.kind != ChangeKind::Modified {
+        changes.push(c.kind.label());
+    }
+    if modified {
         changes.push("modified");
     }
-    text.push_str(&format!("Changes: {}\n", changes.join(", ")));
+    if !changes.is_empty() {
+        text.push_str(&format!("Changes: {}\n", changes.join(", ")));
+    }
     if let Some(same) = &c.dataset.same_as {
         text.push_str(&format!("Source: {}\n", same.url));
     }
@@ -130,6 +142,12 @@ fn dataset_entry(c: &crate::dataset::history::DatasetChange) -> LogEntry {
         &c.keywords_added,
         &c.keywords_removed,
     ));
+    if let Some(images) = &c.images_set {
+        text.push_str("Images set to:\n");
+        for url in images {
+            text.push_str(&format!("\t{url}\n"));
+        }
+    }
     let details = serde_json::json!({
         "name": c.name_set,
         "description": c.description_set,
@@ -202,7 +220,10 @@ fn run_entries(project: &ProjectDir) -> Result<Vec<LogEntry>> {
             id: activity.id.clone(),
             date: activity.ended_at_time,
             kind: "Run".into(),
-            description: plan.as_ref().map(|p| p.full_command()).unwrap_or_default(),
+            description: plan
+                .as_ref()
+                .map(|p| crate::exec::update::plan_with_values(p, &activity).argv_text())
+                .unwrap_or_default(),
             agents: vec![activity.agent.name.clone(), activity.person.full_identity()],
             details,
             plan: plan.as_ref().map(|p| LogPlan {
