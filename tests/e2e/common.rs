@@ -314,7 +314,7 @@ pub fn clone_tarball(env: &TestEnv, tarball: &Path, name: &str, dest_parent: &Pa
     std::fs::create_dir_all(&unpack).unwrap();
     let status = Command::new("tar")
         .args(["--no-same-owner", "-xzf"])
-        .arg(&tarball)
+        .arg(tarball)
         .arg("-C")
         .arg(&unpack)
         .status()
