@@ -101,6 +101,30 @@ fn dropping_a_transaction_restores_files_index_and_directories() {
 }
 
 #[test]
+fn rolling_back_restores_symbolic_links_as_links() {
+    let dir = repo();
+    let root = dir.path();
+    std::os::unix::fs::symlink("a.txt", root.join("link.txt")).unwrap();
+    std::os::unix::fs::symlink("missing/target", root.join("dangling")).unwrap();
+    {
+        let mut tx = Transaction::begin(root, lock(root)).unwrap();
+        tx.write_file("link.txt", b"replaced the link\n").unwrap();
+        tx.remove_file("dangling").unwrap();
+        assert!(!root.join("link.txt").is_symlink());
+    }
+    for (link, target) in [("link.txt", "a.txt"), ("dangling", "missing/target")] {
+        let path = root.join(link);
+        assert!(path.is_symlink(), "{link} is a link again");
+        assert_eq!(std::fs::read_link(&path).unwrap(), Path::new(target));
+    }
+    // The file the link pointed at was not written through it.
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.txt")).unwrap(),
+        "one\n"
+    );
+}
+
+#[test]
 fn nothing_to_commit_rolls_back() {
     let dir = repo();
     let root = dir.path();

@@ -178,10 +178,17 @@ impl Transaction {
                     "Cannot replace the directory {rel} by a file"
                 )));
             }
-            Ok(_) => {
+            Ok(meta) => {
                 let name = format!("{}", self.journal.entries.len());
                 let target = self.dir.join("backup").join(&name);
-                std::fs::copy(&abs, &target).io_context(|| format!("Cannot back up {rel}"))?;
+                if meta.file_type().is_symlink() {
+                    // A link is kept as a link (its target may be missing or outside).
+                    let link = std::fs::read_link(&abs)
+                        .io_context(|| format!("Cannot read the link {rel}"))?;
+                    make_symlink(&link, &target).io_context(|| format!("Cannot back up {rel}"))?;
+                } else {
+                    std::fs::copy(&abs, &target).io_context(|| format!("Cannot back up {rel}"))?;
+                }
                 Some(name)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -476,6 +483,20 @@ fn restore(root: &Path, dir: &Path, journal: &Journal) -> Result<()> {
         match &entry.backup {
             Some(name) => {
                 let backup = dir.join("backup").join(name);
+                if std::fs::symlink_metadata(&backup).is_ok_and(|m| m.file_type().is_symlink()) {
+                    let link = std::fs::read_link(&backup)
+                        .io_context(|| format!("Cannot read the backup of {}", entry.path))?;
+                    match std::fs::remove_file(&abs) {
+                        Ok(()) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => {
+                            return Err(Error::io(format!("Cannot remove {}", entry.path), e));
+                        }
+                    }
+                    make_symlink(&link, &abs)
+                        .io_context(|| format!("Cannot restore the link {}", entry.path))?;
+                    continue;
+                }
                 let bytes = std::fs::read(&backup)
                     .io_context(|| format!("Cannot read the backup of {}", entry.path))?;
                 crate::util::write_atomic(&abs, &bytes, Some(&dir.join("tmp")))?;
@@ -660,4 +681,16 @@ fn remove_empty_dirs_below(dir: &Path) {
             let _ = std::fs::remove_dir(&path);
         }
     }
+}
+
+/// Creates the symbolic link `path` pointing at `target`.
+#[cfg(unix)]
+fn make_symlink(target: &Path, path: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, path)
+}
+
+/// Creates the symbolic link `path` pointing at `target`.
+#[cfg(windows)]
+fn make_symlink(target: &Path, path: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_file(target, path)
 }
