@@ -44,7 +44,8 @@ check() {
 # isolated_home DIR: a HOME with a git identity, and git configured to use only it.
 isolated_home() {
     mkdir -p "$1/home"
-    printf '[user]\n\tname = Jane Doe\n\temail = jane.doe@example.org\n[init]\n\tdefaultBranch = main\n' \
+    # No automatic `git gc` in the background: it would race with the clean-up of DIR.
+    printf '[user]\n\tname = Jane Doe\n\temail = jane.doe@example.org\n[init]\n\tdefaultBranch = main\n[gc]\n\tauto = 0\n' \
         >"$1/home/.gitconfig"
     export HOME="$1/home" GIT_CONFIG_GLOBAL="$1/home/.gitconfig" GIT_CONFIG_NOSYSTEM=1
     unset GIT_DIR GIT_WORK_TREE RUST_LOG
