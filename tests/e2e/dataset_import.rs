@@ -9,9 +9,9 @@ use std::process::{Child, Command, Stdio};
 use crate::common::*;
 
 /// The mock server, stopped when dropped.
-struct Mock {
+pub(crate) struct Mock {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Mock {
@@ -21,7 +21,7 @@ impl Drop for Mock {
     }
 }
 
-fn mock() -> Mock {
+pub(crate) fn mock() -> Mock {
     start_mock(None)
 }
 
@@ -58,7 +58,12 @@ fn start_mock(serve_dir: Option<&Path>) -> Mock {
 }
 
 impl TestEnv {
-    fn run_remote(&self, root: &Path, mock: &Mock, args: &[&str]) -> std::process::Output {
+    pub(crate) fn run_remote(
+        &self,
+        root: &Path,
+        mock: &Mock,
+        args: &[&str],
+    ) -> std::process::Output {
         self.renku_in(root)
             .env("RENKU_ZENODO_URL", format!("{}/zenodo", mock.base))
             .env("RENKU_DOI_RESOLVER", format!("{}/doi", mock.base))

@@ -106,6 +106,16 @@ fn rich_project(env: &TestEnv) -> PathBuf {
     env.ok(&root, &["dataset", "tag", "d1", "v2"]);
     env.ok(&root, &["dataset", "create", "gone"]);
     env.ok(&root, &["dataset", "rm", "gone"]);
+    // An imported dataset (Zenodo, served locally) and a version derived from it.
+    let zenodo = crate::dataset_import::mock();
+    let record = format!("{}/zenodo/records/1234567", zenodo.base);
+    let out = env.run_remote(
+        &root,
+        &zenodo,
+        &["dataset", "import", "-y", "--slug", "imp", &record],
+    );
+    assert_success(&out);
+    env.ok(&root, &["dataset", "add", "--copy", "imp", "x.txt"]);
     // Runs: inputs, outputs, parameters, stdin and stdout.
     env.ok(&root, &["run", "--name", "s1", "cp", "a.txt", "b.txt"]);
     env.ok(&root, &["run", "--name", "s2", "cp", "b.txt", "c.txt"]);
@@ -342,6 +352,18 @@ fn export_of_a_rich_project_conforms_and_round_trips() {
     assert!(!ask(
         &store,
         "ASK { ?d a prov:Activity . FILTER NOT EXISTS { ?p renku:hasActivity ?d } }"
+    ));
+    // The imported version carries its source and publication date; the version derived
+    // from it only its derivation.
+    assert!(ask(
+        &store,
+        "ASK { ?d renku:slug \"imp\" ; schema:sameAs ?u ; schema:datePublished ?p .
+               FILTER NOT EXISTS { ?d prov:wasDerivedFrom ?x } }"
+    ));
+    assert!(ask(
+        &store,
+        "ASK { ?d renku:slug \"imp\" ; prov:wasDerivedFrom ?u .
+               FILTER NOT EXISTS { ?d schema:sameAs ?x } }"
     ));
     // As in renku-python, a version lists its current files and the files it removed: the
     // unlinking version lists two.csv as removed, the later edited version no longer lists it.
