@@ -47,13 +47,7 @@ if [ ! -x "$ref" ]; then
     echo "reference not installed at $ref: comparison skipped"
 else
     ref_dir="${ref_dir:-$tmp/ref-chain}"
-    if [ -f "$ref_dir/step-$chain.txt" ] && [ ! -e "$ref_dir/step-$((chain + 1)).txt" ]; then
-        echo "reusing the reference's $chain-step chain in $ref_dir"
-    else
-        echo "recording the reference's $chain-step chain (slow) ..."
-        rm -rf "$ref_dir"
-        make_chain "$ref" "$ref_dir" "$chain"
-    fi
+    reference_chain "$ref" "$ref_dir" "$chain"
     theirs=$(cd "$ref_dir" && PATH="$(dirname "$ref"):$PATH" best_ms 3 "$ref" graph export --full)
     echo "renku-python graph export --full: ${theirs} ms"
 

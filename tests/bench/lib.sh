@@ -37,6 +37,18 @@ make_chain() {
         git commit -qam "change the first input"
     )
 }
+# reference_chain PROGRAM DIR N: reuses the N-step chain recorded in DIR, or records it
+# (slow for renku-python: a few seconds per step).
+reference_chain() {
+    local program="$1" dir="$2" n="$3"
+    if [ -f "$dir/step-$n.txt" ] && [ ! -e "$dir/step-$((n + 1)).txt" ]; then
+        echo "reusing the reference's $n-step chain in $dir"
+    else
+        echo "recording the reference's $n-step chain (slow) ..."
+        rm -rf "$dir"
+        make_chain "$program" "$dir" "$n"
+    fi
+}
 # check NAME OK(0/1) MESSAGE: prints the verdict; a miss sets `status=1`.
 check() {
     if [ "$2" = 0 ]; then echo "  ok: $3"; else echo "  MISSED: $3"; status=1; fi

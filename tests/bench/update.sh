@@ -55,13 +55,7 @@ ours=$(cd "$tmp/chain" && best_ms 5 "$renku" status)
 echo "renku status (ours):      ${ours} ms"
 if [ -x "$ref" ] && [ "$ref_chain" -gt 0 ]; then
     ref_dir="${REF_CHAIN_DIR:-$tmp/ref-chain}"
-    if [ -f "$ref_dir/step-$ref_chain.txt" ] && [ ! -e "$ref_dir/step-$((ref_chain + 1)).txt" ]; then
-        echo "reusing the reference's $ref_chain-step chain in $ref_dir"
-    else
-        echo "recording the reference's $ref_chain-step chain (slow) ..."
-        rm -rf "$ref_dir"
-        make_chain "$ref" "$ref_dir" "$ref_chain"
-    fi
+    reference_chain "$ref" "$ref_dir" "$ref_chain"
     theirs=$(cd "$ref_dir" && PATH="$(dirname "$ref"):$PATH" best_ms 3 "$ref" status)
     echo "renku status (reference, $ref_chain steps): ${theirs} ms"
     if [ "$ref_chain" = "$chain" ]; then
