@@ -433,6 +433,310 @@ impl Git {
     }
 }
 
+/// Who made a commit, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitSignature {
+    /// Name.
+    pub name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Time, with the offset it was recorded with.
+    pub time: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// A commit of the history, as [`Git::history`] lists it.
+#[derive(Debug, Clone)]
+pub struct HistoryCommit {
+    /// Commit id.
+    pub id: ObjectId,
+    /// Parent commit ids, first parent first.
+    pub parents: Vec<ObjectId>,
+    /// Root tree.
+    pub tree: ObjectId,
+    /// Author.
+    pub author: CommitSignature,
+    /// Committer.
+    pub committer: CommitSignature,
+    /// Full message.
+    pub message: String,
+}
+
+/// What a tree holds at a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeItem {
+    /// A file (blob id).
+    File(ObjectId),
+    /// A symbolic link (blob id of the target text).
+    Link(ObjectId),
+    /// A directory (tree id).
+    Dir(ObjectId),
+    /// A submodule (the commit it is at).
+    Submodule(ObjectId),
+}
+
+impl TreeItem {
+    /// The object id.
+    pub fn id(&self) -> ObjectId {
+        match self {
+            TreeItem::File(id)
+            | TreeItem::Link(id)
+            | TreeItem::Dir(id)
+            | TreeItem::Submodule(id) => *id,
+        }
+    }
+}
+
+/// A file (or symbolic link, or submodule) that differs between two trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeChange {
+    /// Repository-relative path.
+    pub path: String,
+    /// What the old tree held there, if anything.
+    pub old: Option<TreeItem>,
+    /// What the new tree holds there, if anything.
+    pub new: Option<TreeItem>,
+}
+
+fn signature(sig: gix::actor::SignatureRef<'_>) -> Result<CommitSignature> {
+    use chrono::TimeZone;
+    let time = sig
+        .time()
+        .map_err(|e| Error::Git(format!("bad commit time: {e}")))?;
+    let offset = chrono::FixedOffset::east_opt(time.offset)
+        .ok_or_else(|| Error::Git(format!("bad time zone offset {}", time.offset)))?;
+    let time = offset
+        .timestamp_opt(time.seconds, 0)
+        .single()
+        .ok_or_else(|| Error::Git(format!("bad commit time {}", time.seconds)))?;
+    Ok(CommitSignature {
+        name: sig.name.to_str_lossy().trim().to_string(),
+        email: sig.email.to_str_lossy().trim().to_string(),
+        time,
+    })
+}
+
+impl Git {
+    /// Every commit reachable from HEAD, parents before their children (ties broken by
+    /// commit time, oldest first): the order in which to replay the history.
+    pub fn history(&self) -> Result<Vec<HistoryCommit>> {
+        let Some(head) = self.head_id()? else {
+            return Ok(Vec::new());
+        };
+        let walk = self
+            .repo
+            .rev_walk([head])
+            .all()
+            .map_err(git_err("cannot walk the history"))?;
+        let mut commits: BTreeMap<ObjectId, HistoryCommit> = BTreeMap::new();
+        for info in walk {
+            let info = info.map_err(|e| Error::git("cannot walk the history", e))?;
+            crate::interrupt::check()?;
+            let commit = self
+                .repo
+                .find_commit(info.id)
+                .map_err(git_err("cannot read a commit"))?;
+            let decoded = commit
+                .decode()
+                .map_err(|e| Error::git("cannot read a commit", e))?;
+            let author = signature(
+                decoded
+                    .author()
+                    .map_err(|e| Error::git("cannot read a commit", e))?,
+            )?;
+            let committer = signature(
+                decoded
+                    .committer()
+                    .map_err(|e| Error::git("cannot read a commit", e))?,
+            )?;
+            commits.insert(
+                info.id,
+                HistoryCommit {
+                    id: info.id,
+                    parents: decoded.parents().collect(),
+                    tree: decoded.tree(),
+                    author,
+                    committer,
+                    message: decoded.message.to_str_lossy().into_owned(),
+                },
+            );
+        }
+        // Kahn's algorithm over the parent links, oldest ready commit first.
+        let mut pending: BTreeMap<ObjectId, usize> = BTreeMap::new();
+        let mut children: BTreeMap<ObjectId, Vec<ObjectId>> = BTreeMap::new();
+        for c in commits.values() {
+            let known: Vec<ObjectId> = c
+                .parents
+                .iter()
+                .copied()
+                .filter(|p| commits.contains_key(p))
+                .collect();
+            pending.insert(c.id, known.len());
+            for p in known {
+                children.entry(p).or_default().push(c.id);
+            }
+        }
+        let mut ready: std::collections::BTreeSet<(i64, ObjectId)> = pending
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(id, _)| (commits[id].committer.time.timestamp(), *id))
+            .collect();
+        let mut order = Vec::with_capacity(commits.len());
+        while let Some(first) = ready.iter().next().copied() {
+            ready.remove(&first);
+            let id = first.1;
+            for child in children.get(&id).cloned().unwrap_or_default() {
+                if let Some(n) = pending.get_mut(&child) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert((commits[&child].committer.time.timestamp(), child));
+                    }
+                }
+            }
+            if let Some(c) = commits.remove(&id) {
+                order.push(c);
+            }
+        }
+        Ok(order)
+    }
+
+    /// What tree `tree` holds at `path` (`/`-separated; empty for the tree itself).
+    pub fn tree_item(&self, tree: ObjectId, path: &str) -> Result<Option<TreeItem>> {
+        if path.is_empty() {
+            return Ok(Some(TreeItem::Dir(tree)));
+        }
+        let tree = self
+            .repo
+            .find_tree(tree)
+            .map_err(git_err("cannot read a tree"))?;
+        let entry = tree
+            .lookup_entry_by_path(path)
+            .map_err(git_err("cannot read a tree"))?;
+        Ok(entry.map(|e| item_of(e.mode().kind(), e.object_id())))
+    }
+
+    /// The content of blob `id`.
+    pub fn blob_bytes(&self, id: ObjectId) -> Result<Vec<u8>> {
+        let blob = self
+            .repo
+            .find_blob(id)
+            .map_err(git_err("cannot read a blob"))?;
+        Ok(blob.data.clone())
+    }
+
+    /// The files (blobs, symbolic links, submodules) under `prefix` that differ between
+    /// `old` and `new` (root trees; `None` is an empty tree), sorted by path. Subtrees with
+    /// equal ids are skipped without reading them.
+    pub fn changes_under(
+        &self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+        prefix: &str,
+    ) -> Result<Vec<TreeChange>> {
+        let sub = |root: Option<ObjectId>| -> Result<Option<TreeItem>> {
+            match root {
+                Some(r) => self.tree_item(r, prefix),
+                None => Ok(None),
+            }
+        };
+        let mut out = Vec::new();
+        self.diff_items(sub(old)?, sub(new)?, prefix, &mut out, 0)?;
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    fn tree_entries(&self, id: ObjectId) -> Result<BTreeMap<String, TreeItem>> {
+        let tree = self
+            .repo
+            .find_tree(id)
+            .map_err(git_err("cannot read a tree"))?;
+        let decoded = tree
+            .decode()
+            .map_err(|e| Error::git("cannot read a tree", e))?;
+        Ok(decoded
+            .entries
+            .iter()
+            .map(|e| {
+                (
+                    e.filename.to_str_lossy().into_owned(),
+                    item_of(e.mode.kind(), e.oid.to_owned()),
+                )
+            })
+            .collect())
+    }
+
+    fn diff_items(
+        &self,
+        old: Option<TreeItem>,
+        new: Option<TreeItem>,
+        path: &str,
+        out: &mut Vec<TreeChange>,
+        depth: usize,
+    ) -> Result<()> {
+        if old == new {
+            return Ok(());
+        }
+        if depth > 256 {
+            return Err(Error::Git(format!("the tree at {path} nests too deeply")));
+        }
+        let old_dir = match old {
+            Some(TreeItem::Dir(id)) => Some(id),
+            _ => None,
+        };
+        let new_dir = match new {
+            Some(TreeItem::Dir(id)) => Some(id),
+            _ => None,
+        };
+        // A non-directory on either side is a change of that path.
+        let old_file = old.filter(|i| !matches!(i, TreeItem::Dir(_)));
+        let new_file = new.filter(|i| !matches!(i, TreeItem::Dir(_)));
+        if old_file.is_some() || new_file.is_some() {
+            out.push(TreeChange {
+                path: path.to_string(),
+                old: old_file,
+                new: new_file,
+            });
+        }
+        if old_dir.is_none() && new_dir.is_none() {
+            return Ok(());
+        }
+        let a = match old_dir {
+            Some(id) => self.tree_entries(id)?,
+            None => BTreeMap::new(),
+        };
+        let b = match new_dir {
+            Some(id) => self.tree_entries(id)?,
+            None => BTreeMap::new(),
+        };
+        let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let child = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}/{name}")
+            };
+            self.diff_items(
+                a.get(name).copied(),
+                b.get(name).copied(),
+                &child,
+                out,
+                depth + 1,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn item_of(kind: gix::objs::tree::EntryKind, id: ObjectId) -> TreeItem {
+    match kind {
+        EntryKind::Tree => TreeItem::Dir(id),
+        EntryKind::Link => TreeItem::Link(id),
+        EntryKind::Commit => TreeItem::Submodule(id),
+        EntryKind::Blob | EntryKind::BlobExecutable => TreeItem::File(id),
+    }
+}
+
 /// The content git stores for the file or symlink at `abs`: the file's bytes, or the link's
 /// target path.
 pub fn blob_content(abs: &Path, meta: &std::fs::Metadata) -> Result<Vec<u8>> {

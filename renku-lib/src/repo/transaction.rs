@@ -56,6 +56,10 @@ struct Journal {
     /// When the transaction started (seconds since the Unix epoch).
     #[serde(default)]
     started: u64,
+    /// Empty directories the transaction removed (those of submodules it drops); a rollback
+    /// creates them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removed_dirs: Vec<String>,
 }
 
 /// What [`Transaction::commit`] did.
@@ -105,6 +109,7 @@ impl Transaction {
             created_dirs: Vec::new(),
             index_backup: IndexBackup::NotTaken,
             owned_dirs: Vec::new(),
+            removed_dirs: Vec::new(),
             started: unix_now(),
         };
         let tx = Transaction {
@@ -318,6 +323,27 @@ impl Transaction {
         }
     }
 
+    /// Removes the (empty) directory of a submodule at `rel` and includes the removal of the
+    /// submodule's entry in the commit. A submodule that is checked out is refused: its
+    /// files are not the transaction's to delete.
+    pub fn remove_submodule(&mut self, rel: &str) -> Result<()> {
+        validate_relative(rel)?;
+        let abs = self.root.join(rel);
+        if abs.is_dir() {
+            let mut entries =
+                std::fs::read_dir(&abs).io_context(|| format!("Cannot list {rel}"))?;
+            if entries.next().is_some() {
+                return Err(Error::Failed(format!(
+                    "The submodule {rel} is checked out; remove it first (`git submodule deinit -f {rel}`)."
+                )));
+            }
+            self.journal.removed_dirs.push(rel.to_string());
+            self.save_journal()?;
+            std::fs::remove_dir(&abs).io_context(|| format!("Cannot remove {rel}"))?;
+        }
+        self.stage_path(rel)
+    }
+
     /// Removes the files at `rels` as part of the transaction, journaling them all with one
     /// journal write (no error for files that do not exist).
     pub fn remove_files(&mut self, rels: &[String]) -> Result<()> {
@@ -517,6 +543,9 @@ fn restore(root: &Path, dir: &Path, journal: &Journal) -> Result<()> {
     for d in journal.created_dirs.iter().rev() {
         // Only empty directories go; anything else was not ours.
         let _ = std::fs::remove_dir(root.join(d));
+    }
+    for d in &journal.removed_dirs {
+        std::fs::create_dir_all(root.join(d)).io_context(|| format!("Cannot restore {d}"))?;
     }
     let index_path = super::git_dir(root)?.join("index");
     match journal.index_backup {
