@@ -183,6 +183,13 @@ pub fn validate_plan_name(name: &str) -> Result<()> {
 /// A generated plan name: the command words joined with `-`, made file-name safe, cut to 19
 /// characters, plus `-` and 5 random hex characters.
 fn generate_plan_name(words: &[String]) -> String {
+    let hex = crate::util::new_hex_id();
+    plan_name_with_suffix(words, &hex[..5])
+}
+
+/// [`generate_plan_name`] with the given suffix instead of random hex digits (for plans
+/// whose names must come out the same every time, e.g. when migrating old projects).
+pub(crate) fn plan_name_with_suffix(words: &[String], suffix: &str) -> String {
     let joined = words
         .iter()
         .map(|w| w.replace('.', "_"))
@@ -201,8 +208,7 @@ fn generate_plan_name(words: &[String]) -> String {
     if cut.is_empty() {
         cut = "run".into();
     }
-    let hex = crate::util::new_hex_id();
-    format!("{cut}-{}", &hex[..5])
+    format!("{cut}-{suffix}")
 }
 
 /// Name of a detected parameter: `<prefix slug>-<position>`, or `<kind>-<position>`.

@@ -3,3 +3,4 @@
 
 pub mod database;
 pub mod objectdb;
+pub mod yaml;
