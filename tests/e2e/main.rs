@@ -23,6 +23,7 @@ mod lfs_commands;
 mod lock;
 mod maintenance;
 mod migrate;
+mod migrate_yaml;
 mod mv_rm;
 mod project;
 mod providers;

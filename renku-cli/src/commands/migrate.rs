@@ -8,11 +8,13 @@ use super::Env;
 
 /// Migrate the project's metadata to the format this renku writes.
 ///
-/// Converts a project written by renku-python 2.x or 1.x (its `.renku/metadata` object
-/// database) into this renku's metadata store, in one commit: the project, every dataset
-/// version with its files and tags, every plan version and every activity. Ids are kept.
-/// The work tree must be clean. Prints `OK`, or `No migrations required.` when there is
-/// nothing to do.
+/// Converts a project written by renku-python into this renku's metadata store, in one
+/// commit: the project, every dataset version with its files and tags, every plan version
+/// and every activity. Projects of renku-python 1.x and 2.x (the `.renku/metadata` object
+/// database) keep their ids; older ones (YAML datasets, CWL runs) are read by replaying
+/// the git history, every revision of a dataset becoming a version, and their old metadata
+/// files go in the same commit. The work tree must be clean. Prints `OK`, or `No
+/// migrations required.` when there is nothing to do.
 ///
 /// With --check nothing changes; the exit code says what is needed: 0 nothing, 3 a
 /// migration, 4 the project is too new for this renku.

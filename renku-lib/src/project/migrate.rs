@@ -1,6 +1,7 @@
 //! `renku migrate`: converts a project written by renku-python (its object database,
-//! metadata versions 9 and 10) into our metadata format, in one commit. Ids are kept, so
-//! links to the project's datasets, plans and activities from elsewhere still resolve.
+//! metadata versions 9 and 10, or its YAML and CWL files, versions 1–8, replayed from the
+//! git history) into our metadata format, in one commit. Ids are kept, so links to the
+//! project's datasets, plans and activities from elsewhere still resolve.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -16,6 +17,7 @@ use crate::repo::ProjectDir;
 use crate::store::format::{FORMAT_FILE, FORMAT_VERSION, FormatMarker, ProjectFormat};
 use crate::store::legacy::database::{self, LegacyProject};
 use crate::store::legacy::objectdb::ObjectDb;
+use crate::store::legacy::yaml::{self, cwl};
 use crate::store::{Kind, Record, Store};
 use crate::{Error, Result};
 
@@ -113,14 +115,24 @@ pub fn migrate(ctx: &CommandContext, start: &Path) -> Result<MigrateReport> {
         }
         MigrationCheck::Required { from } => from,
     };
-    match crate::store::format::detect(&root)? {
-        ProjectFormat::RenkuPythonDatabase { .. } => {}
+    let yaml_era = match crate::store::format::detect(&root)? {
+        ProjectFormat::RenkuPythonDatabase { .. } => false,
+        ProjectFormat::RenkuPythonLegacy { schema_version } => {
+            if let Some(v) = schema_version.as_deref()
+                && v.parse::<u32>().is_ok_and(|n| n > 8)
+            {
+                return Err(Error::Failed(format!(
+                    "Cannot migrate the project: .renku/metadata.yml says metadata version {v}, but there is no metadata database in {LEGACY_DATABASE_DIR}."
+                )));
+            }
+            true
+        }
         _ => {
             return Err(Error::Failed(format!(
-                "Cannot migrate the project: migrating from {from} is not supported by this renku yet.\nMigrate it with renku-python 2.9.4 first (`renku migrate`), then run `renku migrate` here."
+                "Cannot migrate the project: migrating from {from} is not supported by this renku."
             )));
         }
-    }
+    };
     crate::repo::transaction::recover_if_abandoned(&root)?;
     let project_dir = ProjectDir::at(&root);
     let git = project_dir.git()?;
@@ -130,16 +142,43 @@ pub fn migrate(ctx: &CommandContext, start: &Path) -> Result<MigrateReport> {
         Person::new(name, Some(email), None)
     };
 
-    let db = ObjectDb::open(root.join(LEGACY_DATABASE_DIR), LEGACY_DATABASE_DIR);
-    let legacy = database::read(&db, &fallback).map_err(|e| {
-        Error::Failed(format!(
-            "Cannot migrate the project: the renku-python metadata is damaged.\n{e}"
-        ))
-    })?;
+    let legacy = if yaml_era {
+        let origin = git.origin_url();
+        let directory_name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".into());
+        yaml::read(&yaml::ReadContext {
+            git: &git,
+            fallback_person: &fallback,
+            origin: origin.as_deref(),
+            directory_name: &directory_name,
+        })
+        .map_err(|e| {
+            Error::Failed(format!(
+                "Cannot migrate the project: the renku-python metadata is damaged.\n{e}"
+            ))
+        })?
+    } else {
+        let db = ObjectDb::open(root.join(LEGACY_DATABASE_DIR), LEGACY_DATABASE_DIR);
+        database::read(&db, &fallback).map_err(|e| {
+            Error::Failed(format!(
+                "Cannot migrate the project: the renku-python metadata is damaged.\n{e}"
+            ))
+        })?
+    };
 
     let mut tx = ctx.begin_transaction(&root)?;
     let store = Store::new(&root);
     let records = to_records(&legacy, tx.id())?;
+    let from = if yaml_era {
+        format!(
+            "renku-python's YAML metadata (version {})",
+            legacy.schema_version
+        )
+    } else {
+        from
+    };
     let mut report = MigrateReport {
         migrated: true,
         from,
@@ -163,7 +202,11 @@ pub fn migrate(ctx: &CommandContext, start: &Path) -> Result<MigrateReport> {
     store.put_all(&mut tx, &records.collections)?;
     store.put_all(&mut tx, &records.workflow_file_collections)?;
 
-    super::init::remove_tree_files(&mut tx, &root, LEGACY_DATABASE_DIR)?;
+    if yaml_era {
+        remove_yaml_era_files(&mut tx, &git, &root, &mut report)?;
+    } else {
+        super::init::remove_tree_files(&mut tx, &root, LEGACY_DATABASE_DIR)?;
+    }
     if root.join(".renku/metadata.yml").is_file() {
         tx.remove_file(".renku/metadata.yml")?;
     }
@@ -172,8 +215,104 @@ pub fn migrate(ctx: &CommandContext, start: &Path) -> Result<MigrateReport> {
     }
     tx.commit(&ctx.argv)?;
     remove_empty_dirs(&root.join(LEGACY_DATABASE_DIR));
+    for dir in [
+        yaml::DATASETS_DIR,
+        yaml::REFS_DIR,
+        yaml::VENDORS_DIR,
+        cwl::WORKFLOW_DIR,
+    ] {
+        remove_empty_dirs(&root.join(dir));
+    }
     report.warnings.sort();
     Ok(report)
+}
+
+/// Removes what renku-python kept its YAML-era metadata in, as its migration does: the
+/// tracked files under `.renku/datasets`, `.renku/workflow` and `.renku/refs` (dataset
+/// references are symbolic links), and the submodules under `.renku/vendors` it imported
+/// data with, with their `.gitmodules` sections.
+fn remove_yaml_era_files(
+    tx: &mut crate::repo::transaction::Transaction,
+    git: &crate::repo::git::Git,
+    root: &Path,
+    report: &mut MigrateReport,
+) -> Result<()> {
+    use crate::repo::git::TreeItem;
+    let Some(head) = git.head_id()? else {
+        return Ok(());
+    };
+    let tree = git
+        .repo()
+        .find_commit(head)
+        .map_err(|e| Error::git("cannot read HEAD", e))?
+        .tree_id()
+        .map_err(|e| Error::git("cannot read HEAD", e))?
+        .detach();
+    let mut files = Vec::new();
+    let mut submodules = Vec::new();
+    for dir in [
+        yaml::DATASETS_DIR,
+        cwl::WORKFLOW_DIR,
+        yaml::REFS_DIR,
+        yaml::VENDORS_DIR,
+    ] {
+        for change in git.changes_under(None, Some(tree), dir)? {
+            match change.new {
+                Some(TreeItem::Submodule(_)) => submodules.push(change.path),
+                Some(_) => files.push(change.path),
+                None => {}
+            }
+        }
+    }
+    tx.remove_files(&files)?;
+    for s in &submodules {
+        tx.remove_submodule(s)?;
+    }
+    if !submodules.is_empty() {
+        let gitmodules = root.join(".gitmodules");
+        if let Ok(text) = std::fs::read_to_string(&gitmodules) {
+            let kept = without_submodules(&text, &submodules);
+            if kept.trim().is_empty() {
+                tx.remove_file(".gitmodules")?;
+            } else if kept != text {
+                tx.write_file(".gitmodules", kept.as_bytes())?;
+            }
+        }
+        report.warnings.push(format!(
+            "removed the git submodules renku-python imported data with: {}",
+            submodules.join(", ")
+        ));
+    }
+    Ok(())
+}
+
+/// `.gitmodules` text without the sections of the submodules at `paths`.
+fn without_submodules(text: &str, paths: &[String]) -> String {
+    let mut sections: Vec<Vec<&str>> = vec![Vec::new()];
+    for line in text.lines() {
+        if line.trim_start().starts_with('[') {
+            sections.push(Vec::new());
+        }
+        if let Some(last) = sections.last_mut() {
+            last.push(line);
+        }
+    }
+    let mut out = String::new();
+    for section in sections {
+        let drop = section.iter().any(|l| {
+            l.split_once('=').is_some_and(|(k, v)| {
+                k.trim() == "path" && paths.iter().any(|p| p == v.trim().trim_matches('"'))
+            })
+        });
+        if drop {
+            continue;
+        }
+        for l in section {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Removes `dir` and the directories below it that are empty (what is left of renku-python's

@@ -107,8 +107,18 @@ pub fn detect(root: &Path) -> Result<ProjectFormat> {
 }
 
 fn legacy_schema_version(text: &str) -> Option<String> {
-    // Matches both `schemaVersion: 8` and `'http://schema.org/schemaVersion': '9'`.
-    let line = text.lines().find(|l| l.contains("schemaVersion"))?;
+    // Matches both `schemaVersion: 8` and `'http://schema.org/schemaVersion': '9'`; compact
+    // files of versions 1–7 name it `version` (with `schema:schemaVersion` in the context).
+    let Some(line) = text
+        .lines()
+        .find(|l| l.contains("schemaVersion") && !l.trim_start().starts_with("version:"))
+    else {
+        return text
+            .lines()
+            .find_map(|l| l.strip_prefix("version:"))
+            .map(|v| v.trim().trim_matches(['\'', '"']).trim().to_string())
+            .filter(|v| !v.is_empty());
+    };
     let after = &line[line.find("schemaVersion")? + "schemaVersion".len()..];
     let value = after
         .trim_start_matches(['\'', '"'])
@@ -165,6 +175,8 @@ mod tests {
             legacy_schema_version("schemaVersion: 8\n").as_deref(),
             Some("8")
         );
+        let compact = "'@context':\n  version: schema:schemaVersion\nname: p\nversion: '2'\n";
+        assert_eq!(legacy_schema_version(compact).as_deref(), Some("2"));
     }
 
     #[test]

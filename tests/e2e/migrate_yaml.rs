@@ -1,0 +1,647 @@
+//! `renku migrate` of projects written by renku-python before 1.0 (metadata versions 1–8:
+//! YAML datasets, CWL runs), straight from the original repositories. The results are
+//! compared with what renku-python 2.9.4 makes of the same repositories
+//! (`tests/fixtures/yaml-migration/`, written by its `generate.sh`): dataset slugs, names,
+//! files and tags, plan ids and commands, and the full graph export triple by triple, where
+//! every difference left after normalising random ids must be one of the documented ones
+//! below.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// A test environment with the identity renku-python's fixtures were made with (projects of
+/// metadata version 1 name no creator; both renkus then use the git user).
+fn fixture_env() -> TestEnv {
+    let env = TestEnv::new();
+    std::fs::write(
+        env.home().join(".gitconfig"),
+        "[user]\n\tname = Renku Fixture\n\temail = fixture@example.com\n[init]\n\tdefaultBranch = master\n",
+    )
+    .unwrap();
+    env
+}
+
+fn fixture_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/yaml-migration")
+        .join(name)
+}
+
+fn expected(name: &str) -> serde_json::Value {
+    read_json(&fixture_dir(name).join("expected.json"))
+}
+
+/// Clones fixture `name`, migrates it and checks the commit the migration made.
+fn migrated(env: &TestEnv, name: &str) -> PathBuf {
+    let root = clone_fixture(env, name, &env.work());
+    let commits = env.commit_count(&root);
+    let out = env.run_in(&root, &["migrate", "--check"]);
+    assert_code(&out, 3);
+    let out = env.run_in(&root, &["migrate"]);
+    assert_success(&out);
+    assert_eq!(stdout(&out), "OK\n", "{}", stderr(&out));
+    assert_eq!(env.commit_count(&root), commits + 1, "one commit");
+    assert_eq!(env.status(&root), "", "the work tree is clean");
+    let tracked = env.git(&root, &["ls-files", "-s"]);
+    for old in [
+        ".renku/datasets/",
+        ".renku/workflow/",
+        ".renku/refs/",
+        ".renku/vendors/",
+        ".renku/metadata.yml",
+    ] {
+        assert!(
+            !tracked.contains(old),
+            "{name}: {old} is still tracked:\n{tracked}"
+        );
+    }
+    assert!(root.join(".renku/store/format.json").is_file());
+    assert_success(&env.run_in(&root, &["migrate", "--check"]));
+    assert_eq!(env.ok(&root, &["migrate"]), "No migrations required.\n");
+    root
+}
+
+/// The commands a user runs next all work.
+fn check_commands(env: &TestEnv, root: &Path) {
+    env.ok(root, &["dataset", "ls"]);
+    env.ok(root, &["workflow", "ls"]);
+    env.ok(root, &["log"]);
+    env.ok(
+        root,
+        &["graph", "export", "--full", "--strict", "--format", "nt"],
+    );
+    let status = env.run_in(root, &["status"]);
+    assert!(
+        matches!(code(&status), 0 | 1),
+        "status: {}",
+        stderr(&status)
+    );
+}
+
+fn json(env: &TestEnv, root: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&env.ok(root, args)).unwrap()
+}
+
+/// Dataset slugs, names, files and tags, and plan ids and commands, as renku-python reports
+/// them after its migration.
+fn check_against_reference(env: &TestEnv, root: &Path, name: &str) {
+    let want = expected(name);
+    assert_eq!(want["migrate_rc"], 0);
+    assert_eq!(want["strict_rc"], 0);
+    let mut datasets = Vec::new();
+    for d in json(env, root, &["dataset", "ls", "--format", "json"])
+        .as_array()
+        .unwrap()
+    {
+        let slug = d["slug"].as_str().unwrap().to_string();
+        let mut files: Vec<String> = json(
+            env,
+            root,
+            &["dataset", "ls-files", &slug, "--format", "json"],
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+        files.sort();
+        let mut tags: Vec<String> = json(
+            env,
+            root,
+            &["dataset", "ls-tags", &slug, "--format", "json"],
+        )
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect();
+        tags.sort();
+        datasets.push(serde_json::json!({
+            "slug": slug, "name": d["name"], "files": files, "tags": tags,
+        }));
+    }
+    datasets.sort_by_key(|d| d["slug"].as_str().unwrap().to_string());
+    assert_eq!(
+        serde_json::Value::Array(datasets),
+        want["datasets"],
+        "{name}: datasets"
+    );
+
+    let mut plans: Vec<serde_json::Value> = json(env, root, &["workflow", "ls", "--format", "json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| serde_json::json!({"id": p["id"], "command": without_streams(p["command"].as_str().unwrap())}))
+        .collect();
+    plans.sort_by_key(|p| p["id"].as_str().unwrap().to_string());
+    assert_eq!(
+        serde_json::Value::Array(plans),
+        want["plans"],
+        "{name}: plans"
+    );
+}
+
+/// A plan's command without its stream redirections: renku-python's `workflow ls` leaves
+/// them out, ours shows them (` < in`, ` > out`, ` 2> err`).
+fn without_streams(command: &str) -> String {
+    let cut = [" < ", " > ", " 2> "]
+        .iter()
+        .filter_map(|m| command.find(m))
+        .min()
+        .unwrap_or(command.len());
+    command[..cut].to_string()
+}
+
+/// A triple with the parts that are random in renku-python (ids of dataset files, usages,
+/// generations, parameter values; hex suffixes of generated names) and the version of the
+/// migrating renku replaced.
+fn normalise(line: &str) -> String {
+    let mut s = line.to_string();
+    for segment in ["dataset-files", "usages", "generations", "parameter-value"] {
+        s = replace_hex_after(&s, &format!("/{segment}/"), 32);
+    }
+    if s.contains("<http://schema.org/agent>") {
+        s = s
+            .split("<http://schema.org/agent>")
+            .next()
+            .unwrap()
+            .to_string()
+            + "<http://schema.org/agent> \"*\" .";
+    }
+    if s.contains("/plans/") && s.contains("<http://schema.org/name> \"") {
+        // Plan names end in 5 random hex digits, unpositioned parameters' names in 4.
+        if let Some(start) = s.find("<http://schema.org/name> \"") {
+            let value_start = start + "<http://schema.org/name> \"".len();
+            if let Some(len) = s[value_start..].find('"') {
+                let value = &s[value_start..value_start + len];
+                let stripped = match value.rsplit_once('-') {
+                    Some((base, tail))
+                        if (tail.len() == 5 || tail.len() == 4)
+                            && tail.bytes().all(|b| b.is_ascii_hexdigit()) =>
+                    {
+                        format!("{base}-*")
+                    }
+                    _ => value.to_string(),
+                };
+                s = format!("{}{stripped}{}", &s[..value_start], &s[value_start + len..]);
+            }
+        }
+    }
+    s
+}
+
+fn replace_hex_after(s: &str, marker: &str, len: usize) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find(marker) {
+        let (head, tail) = rest.split_at(at + marker.len());
+        out.push_str(head);
+        if tail.len() >= len && tail[..len].bytes().all(|b| b.is_ascii_hexdigit()) {
+            out.push('*');
+            rest = &tail[len..];
+        } else {
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn multiset(lines: impl Iterator<Item = String>) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for l in lines.filter(|l| !l.trim().is_empty()) {
+        *m.entry(normalise(&l)).or_insert(0) += 1;
+    }
+    m
+}
+
+/// A documented difference between our export and renku-python's: which lines it explains,
+/// on which side, and why.
+struct Difference {
+    reason: &'static str,
+    theirs: Box<dyn Fn(&str) -> bool>,
+    ours: Box<dyn Fn(&str) -> bool>,
+}
+
+fn is_run_date(l: &str) -> bool {
+    l.contains("<http://www.w3.org/ns/prov#startedAtTime>")
+        || l.contains("<http://www.w3.org/ns/prov#endedAtTime>")
+        || (l.starts_with("<https://localhost/plans/")
+            && (l.contains("<http://schema.org/dateCreated>")
+                || l.contains("<http://schema.org/dateModified>")))
+}
+
+const RUN_DATES: &str = "renku-python dates migrated runs and their plans at the time of its own migration (it reads the converted files back and takes the migration's commit); we keep the recording commit's author and committer times";
+
+fn is_agent_association(l: &str) -> bool {
+    (l.contains("<http://www.w3.org/ns/prov#wasAssociatedWith> <https://github.com/swissdatasciencecenter/renku-python/tree/"))
+        || l.starts_with("<https://github.com/swissdatasciencecenter/renku-python/tree/v2.9.4>")
+}
+
+const AGENTS: &str = "renku-python associates every migrated activity with itself (renku 2.9.4) as well as with the renku that recorded the run (the association's agent); our activities have one software agent, the recording renku, for both";
+
+const CWL_PATHS: &str = "renku-python 2.9.4 resolves CWL input paths to file: URIs of its working copy (spec §5.3) and, not finding them, records checksum 0…0; we keep the project-relative path (the CWL file's directory resolved) with its blob id at the run's commit";
+
+/// Lines about the inputs renku-python mangled: its `file:` paths, and on our side the
+/// values, usages and entities of the same paths.
+fn cwl_path_rules(reference: &[String], name: &str) -> Difference {
+    let marker = format!("file:@WORK@/{name}/");
+    let mut paths: Vec<String> = Vec::new();
+    for l in reference {
+        if let Some(at) = l.find(&marker) {
+            let rest = &l[at + marker.len()..];
+            let end = rest.find(['"', '>']).unwrap_or(rest.len());
+            let p = rest[..end].to_string();
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+    }
+    // Plan names are made from the command line, mangled paths included.
+    let mangled_names: Vec<String> = reference
+        .iter()
+        .filter(|l| l.contains("<http://schema.org/name> \"") && l.contains("_renku_workfl"))
+        .filter_map(|l| l.split_once(' ').map(|(subject, _)| subject.to_string()))
+        .collect();
+    let theirs_names = mangled_names.clone();
+    let ours_paths = paths.clone();
+    Difference {
+        reason: CWL_PATHS,
+        theirs: Box::new(move |l| {
+            l.contains("file:@WORK@")
+                || l.contains("file%3A@WORK@")
+                || theirs_names
+                    .iter()
+                    .any(|s| l.starts_with(&format!("{s} <http://schema.org/name> ")))
+        }),
+        ours: Box::new(move |l| {
+            if mangled_names
+                .iter()
+                .any(|s| l.starts_with(&format!("{s} <http://schema.org/name> ")))
+            {
+                return true;
+            }
+            ours_paths.iter().any(|p| {
+                let literal = format!("\"{p}\"");
+                let iri_end = format!("/{p}>");
+                let value_of_input = (l.contains("<http://schema.org/defaultValue>")
+                    && l.contains("/inputs/"))
+                    || l.contains("/parameter-value/")
+                    || l.contains(
+                        "<https://swissdatasciencecenter.github.io/renku-ontology#checksum>",
+                    )
+                    || l.contains("<http://www.w3.org/ns/prov#atLocation>");
+                let about_entity = l.contains("/entities/") && l.contains(&iri_end);
+                (l.contains(&literal) && value_of_input) || about_entity
+            })
+        }),
+    }
+}
+
+/// Compares our graph export with renku-python's and returns the reasons that explained
+/// something; fails on any difference none of `rules` explains.
+fn compare_graphs(
+    env: &TestEnv,
+    root: &Path,
+    name: &str,
+    rules: &[Difference],
+) -> Vec<&'static str> {
+    let reference: Vec<String> = std::fs::read_to_string(fixture_dir(name).join("graph.nt"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let ours_text = env.ok(root, &["graph", "export", "--full", "--format", "nt"]);
+    let theirs = multiset(reference.iter().cloned());
+    let ours = multiset(ours_text.lines().map(str::to_string));
+    let mut used = Vec::new();
+    let mut unexplained = Vec::new();
+    let mut differing: Vec<(&String, bool)> = Vec::new();
+    for (line, n) in &theirs {
+        if ours.get(line).copied().unwrap_or(0) < *n {
+            differing.push((line, false));
+        }
+    }
+    for (line, n) in &ours {
+        if theirs.get(line).copied().unwrap_or(0) < *n {
+            differing.push((line, true));
+        }
+    }
+    for (line, on_our_side) in differing {
+        let rule = rules.iter().find(|r| {
+            if on_our_side {
+                (r.ours)(line)
+            } else {
+                (r.theirs)(line)
+            }
+        });
+        match rule {
+            Some(r) => {
+                if !used.contains(&r.reason) {
+                    used.push(r.reason);
+                }
+            }
+            None => unexplained.push(format!(
+                "{} {line}",
+                if on_our_side { "ours  " } else { "theirs" }
+            )),
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "{name}: graph differences without a documented reason:\n{}",
+        unexplained.join("\n")
+    );
+    used
+}
+
+fn reference_lines(name: &str) -> Vec<String> {
+    std::fs::read_to_string(fixture_dir(name).join("graph.nt"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn workflow_rules(name: &str) -> Vec<Difference> {
+    vec![
+        cwl_path_rules(&reference_lines(name), name),
+        Difference {
+            reason: RUN_DATES,
+            theirs: Box::new(is_run_date),
+            ours: Box::new(is_run_date),
+        },
+        Difference {
+            reason: AGENTS,
+            theirs: Box::new(is_agent_association),
+            ours: Box::new(is_agent_association),
+        },
+    ]
+}
+
+#[test]
+fn v8_datasets_migrate_like_renku_python_does() {
+    let env = fixture_env();
+    let root = migrated(&env, "old-datasets-v0.16.0");
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, "old-datasets-v0.16.0");
+    // Identical but for the random ids of dataset files and the migrating renku's version.
+    let used = compare_graphs(&env, &root, "old-datasets-v0.16.0", &[]);
+    assert!(used.is_empty());
+    // The import from a Renku deployment keeps its source and remote entities.
+    let graph = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    assert_contains(
+        &graph,
+        "<https://localhost/urls/dev.renku.ch/datasets/860f6b5b46364c83b6a9b38ef198bcc0>",
+    );
+    assert_contains(
+        &graph,
+        "/remote-entities/git%40dev.renku.ch%3Amohammad.alisafaee/dataset-import.git/156525cb1aa770878361a5c9c9ebf6cbc95fd5a3/",
+    );
+}
+
+#[test]
+fn v2_datasets_with_imports_and_tags_migrate_like_renku_python_does() {
+    let env = fixture_env();
+    let root = migrated(&env, "old-datasets-v0.9.1");
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, "old-datasets-v0.9.1");
+    let used = compare_graphs(&env, &root, "old-datasets-v0.9.1", &[]);
+    assert!(used.is_empty());
+    // The tag points at the version of the commit that made it.
+    let tags = json(
+        &env,
+        &root,
+        &["dataset", "ls-tags", "mixed", "--format", "json"],
+    );
+    assert_eq!(
+        tags[0]["dataset_id"],
+        "/datasets/160d027e17444be03e3cf463ad134ced"
+    );
+}
+
+#[test]
+fn v1_datasets_migrate_like_renku_python_does() {
+    let env = fixture_env();
+    let root = migrated(&env, "test-renku-v0.3.0");
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, "test-renku-v0.3.0");
+    let used = compare_graphs(&env, &root, "test-renku-v0.3.0", &[]);
+    assert!(used.is_empty());
+}
+
+#[test]
+fn v1_datasets_keep_every_revision_and_submodules_go() {
+    let env = fixture_env();
+    let root = migrated(&env, "old-datasets-v0.3.0");
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, "old-datasets-v0.3.0");
+    assert!(
+        !root.join(".gitmodules").exists(),
+        "the submodule's section is gone"
+    );
+    let revision_rule = |l: &str| {
+        l.starts_with("<https://localhost/datasets/")
+            || l.starts_with("<https://localhost/urls/datasets/")
+            || l.contains("renku-ontology#hasDataset>")
+    };
+    let used = compare_graphs(
+        &env,
+        &root,
+        "old-datasets-v0.3.0",
+        &[
+            Difference {
+                reason: "renku-python first moves version-1 datasets (data/<name>/metadata.yml) into .renku/datasets and so records only their state at HEAD; we replay every revision of the file (here: create, add, add), so there are three versions with commit-derived identifiers, the first one empty",
+                theirs: Box::new(revision_rule),
+                ours: Box::new(revision_rule),
+            },
+            Difference {
+                reason: "files added without a source: renku-python writes the string \"None\" as renku:source, we the file's path",
+                theirs: Box::new(|l| l.ends_with("renku-ontology#source> \"None\" .")),
+                ours: Box::new(|l| {
+                    l.ends_with("renku-ontology#source> \"datafile\" .")
+                        || l.ends_with("renku-ontology#source> \"datadir/anotherdataset\" .")
+                }),
+            },
+        ],
+    );
+    assert_eq!(used.len(), 2, "{used:?}");
+    let versions = env.git(&root, &["show", "--stat", "HEAD"]);
+    assert_contains(&versions, ".gitmodules");
+}
+
+#[test]
+fn cwl_runs_migrate_to_plans_and_activities() {
+    let env = fixture_env();
+    let name = "old-workflows-v0.10.3";
+    let root = migrated(&env, name);
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, name);
+    let used = compare_graphs(&env, &root, name, &workflow_rules(name));
+    assert_eq!(used.len(), 3, "{used:?}");
+    // Usages carry the blob ids of the inputs at the run's commit; `-i=` prefixes stay.
+    let log = json(&env, &root, &["log", "--format", "json"]);
+    assert_eq!(log.as_array().unwrap().len(), 3);
+    let plans = env.ok(&root, &["workflow", "ls"]);
+    assert_contains(
+        &plans,
+        "echo -i=4 --jou=5 --yessir < stdin.txt > stdout.txt 2> stderr.txt",
+    );
+    let stdin_blob = env.git(&root, &["rev-parse", "bdc801c:stdin.txt"]);
+    let graph = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    assert_contains(
+        &graph,
+        &format!("/entities/{}/stdin.txt>", stdin_blob.trim()),
+    );
+    // input.txt changed after `cat --no-output input.txt` ran ("new input").
+    let out = env.run_in(&root, &["status"]);
+    assert_code(&out, 1);
+    assert_contains(
+        &stdout(&out),
+        "/activities/2d1c416381cf92c95503ee7cdc45e2385f901913: input.txt",
+    );
+}
+
+#[test]
+fn cwl_workflows_of_reruns_migrate_step_by_step() {
+    let env = fixture_env();
+    let name = "old-workflows-complicated-v0.10.3";
+    let root = migrated(&env, name);
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, name);
+    let used = compare_graphs(&env, &root, name, &workflow_rules(name));
+    assert_eq!(used.len(), 3, "{used:?}");
+    // The rerun regenerated output_rand, so what cat made of the old one is outdated.
+    let out = env.run_in(&root, &["status"]);
+    assert_code(&out, 1);
+    assert_contains(&stdout(&out), "concat.txt: output_rand");
+}
+
+/// A project in a damaged state: the migration fails naming the file and the commit, with
+/// exit code 1, and changes nothing.
+#[track_caller]
+fn assert_refused(env: &TestEnv, root: &Path, file: &str, also: &str) {
+    let commit = env.git(root, &["rev-parse", "--short=7", "HEAD"]);
+    let before = snapshot(env, root);
+    let out = env.run_in(root, &["migrate"]);
+    assert_code(&out, 1);
+    let err = stderr(&out);
+    assert_contains(&err, file);
+    assert_contains(&err, &format!("commit {}", commit.trim()));
+    assert_contains(&err, also);
+    assert_unchanged(env, root, &before, "a failed migration");
+    assert!(!root.join(".renku/store").exists());
+}
+
+#[test]
+fn damaged_metadata_is_refused_naming_file_and_commit() {
+    let env = fixture_env();
+    // A dataset metadata file that is not YAML.
+    let root = clone_fixture(&env, "old-datasets-v0.16.0", &env.work());
+    let file = ".renku/datasets/535b6e1d-db85-442a-897b-2b3c72aec0c6/metadata.yml";
+    std::fs::write(root.join(file), "- '@id': [unclosed\n  key: : :\n").unwrap();
+    env.git(&root, &["commit", "-qam", "break a dataset"]);
+    assert_refused(&env, &root, file, "not valid YAML");
+
+    // A project metadata file that is YAML but not a project.
+    let env = fixture_env();
+    let root = clone_fixture(&env, "old-datasets-v0.16.0", &env.work());
+    std::fs::write(root.join(".renku/metadata.yml"), "schemaVersion: 8\n- a\n").unwrap();
+    env.git(&root, &["commit", "-qam", "break the project"]);
+    assert_refused(&env, &root, ".renku/metadata.yml", "YAML");
+
+    // A CWL file without its base command.
+    let env = fixture_env();
+    let root = clone_fixture(&env, "old-workflows-v0.10.3", &env.work());
+    let cwl = ".renku/workflow/f2c6197c9e9f474fada4bbe172a70bf8_cat.cwl";
+    let text = read_file(&root, cwl).replace("baseCommand:\n- cat\n", "");
+    std::fs::write(root.join(cwl), text).unwrap();
+    env.git(&root, &["commit", "-qam", "break a run"]);
+    assert_refused(&env, &root, cwl, "baseCommand");
+}
+
+/// Clones `tests/fixtures/yaml-migration/v5/<name>.git.tar.gz`: an original repository after
+/// renku-python 2.9.4's m_0005 converted its CWL files into workflow YAML (the format of
+/// metadata versions 5–8), committed, and stopped (made by `generate.sh --v5`).
+fn clone_v5_fixture(env: &TestEnv, name: &str) -> PathBuf {
+    let tarball = fixture_dir("v5").join(format!("{name}-v5.git.tar.gz"));
+    let unpack = env.work().join(format!("{name}-bare"));
+    std::fs::create_dir_all(&unpack).unwrap();
+    let status = std::process::Command::new("tar")
+        .args(["--no-same-owner", "-xzf"])
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&unpack)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let clone = env.work().join(name);
+    env.git(
+        &env.work(),
+        &[
+            "clone",
+            "-q",
+            unpack.join(format!("{name}-v5.git")).to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    clone
+}
+
+fn activity_ids(graph: &str) -> Vec<String> {
+    let mut ids: Vec<String> = graph
+        .lines()
+        .filter(|l| {
+            l.ends_with("<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/prov#Activity> .")
+        })
+        .filter_map(|l| l.split(' ').next().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn workflow_yaml_runs_migrate_to_the_plans_and_activities_of_their_cwl_originals() {
+    for name in ["old-workflows-v0.10.3", "old-workflows-complicated-v0.10.3"] {
+        let env = fixture_env();
+        let root = clone_v5_fixture(&env, name);
+        let out = env.run_in(&root, &["migrate"]);
+        assert_success(&out);
+        assert_eq!(stdout(&out), "OK\n", "{}", stderr(&out));
+        assert!(!env.git(&root, &["ls-files"]).contains(".renku/workflow/"));
+        check_commands(&env, &root);
+        // The same plans (ids from the runs' ids) and activities (ids from the commits) as
+        // renku-python's migration of the CWL originals. These YAML files were written by
+        // renku-python 2.9.4, so they carry its mangled input paths, which we keep as found.
+        let want = expected(name);
+        let mut plans: Vec<serde_json::Value> =
+            json(&env, &root, &["workflow", "ls", "--format", "json"])
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    let command = p["command"].as_str().unwrap().to_string();
+                    let command = match command.find(".renku/workflow/file:") {
+                        Some(at) => {
+                            let marker = format!("/{name}/");
+                            let end = command[at..].find(&marker).unwrap() + at + marker.len();
+                            format!("{}{}", &command[..at], &command[end..])
+                        }
+                        None => command,
+                    };
+                    serde_json::json!({"id": p["id"], "command": without_streams(&command)})
+                })
+                .collect();
+        plans.sort_by_key(|p| p["id"].as_str().unwrap().to_string());
+        assert_eq!(serde_json::Value::Array(plans), want["plans"], "{name}");
+        let ours = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+        let theirs = std::fs::read_to_string(fixture_dir(name).join("graph.nt")).unwrap();
+        assert_eq!(activity_ids(&ours), activity_ids(&theirs), "{name}");
+        assert_eq!(
+            activity_ids(&ours).len(),
+            want["plans"].as_array().unwrap().len()
+        );
+    }
+}
