@@ -723,3 +723,69 @@ fn make_symlink(target: &Path, path: &Path) -> std::io::Result<()> {
 fn make_symlink(target: &Path, path: &Path) -> std::io::Result<()> {
     std::os::windows::fs::symlink_file(target, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(dir.path())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        dir
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn rollback_restores_removed_links_and_submodule_directories() {
+        let dir = repo();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("refs")).unwrap();
+        std::fs::create_dir_all(root.join("vendors/sub")).unwrap();
+        // A dangling link: its target does not exist.
+        std::os::unix::fs::symlink("../gone/metadata.yml", root.join("refs/ds")).unwrap();
+        let lock = ProjectLock::acquire_with_timeout(
+            root,
+            "test",
+            std::time::Duration::from_secs(1),
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut tx = Transaction::begin(root, lock).unwrap();
+        tx.remove_file("refs/ds").unwrap();
+        tx.remove_submodule("vendors/sub").unwrap();
+        assert!(std::fs::symlink_metadata(root.join("refs/ds")).is_err());
+        assert!(!root.join("vendors/sub").exists());
+        tx.rollback().unwrap();
+        assert_eq!(
+            std::fs::read_link(root.join("refs/ds")).unwrap(),
+            Path::new("../gone/metadata.yml")
+        );
+        assert!(root.join("vendors/sub").is_dir());
+    }
+
+    #[test]
+    fn a_checked_out_submodule_is_not_removed() {
+        let dir = repo();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("vendors/sub")).unwrap();
+        std::fs::write(root.join("vendors/sub/file"), "x").unwrap();
+        let lock = ProjectLock::acquire_with_timeout(
+            root,
+            "test",
+            std::time::Duration::from_secs(1),
+            &mut |_| {},
+        )
+        .unwrap();
+        let mut tx = Transaction::begin(root, lock).unwrap();
+        let err = tx.remove_submodule("vendors/sub").unwrap_err();
+        assert!(err.to_string().contains("git submodule deinit"), "{err}");
+        assert!(root.join("vendors/sub/file").is_file());
+        tx.rollback().unwrap();
+    }
+}

@@ -489,12 +489,8 @@ impl Replay<'_> {
     ) -> Result<Option<(String, TreeItem)>, YamlError> {
         let mut candidates: Vec<String> = Vec::new();
         if path.starts_with("..") {
-            let base = if in_data_dir {
-                dir.to_string()
-            } else {
-                dir.to_string()
-            };
-            if let Some(p) = cwl::join_normalized(&base, path) {
+            // Relative to the directory of the metadata file.
+            if let Some(p) = cwl::join_normalized(dir, path) {
                 candidates.push(p);
             }
         } else if let Some(p) = cwl::join_normalized("", path) {
