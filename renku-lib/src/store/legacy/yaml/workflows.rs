@@ -72,7 +72,7 @@ pub struct Execution {
     pub ended: DateTime<FixedOffset>,
     /// Who ran it.
     pub person: Person,
-    /// The renku that recorded it.
+    /// The renku that recorded it (the activity's association names it).
     pub agent: SoftwareAgent,
     /// Entities of the inputs, at the run's commit.
     pub used: Vec<Entity>,
@@ -239,12 +239,16 @@ pub fn activity_of(plan: &Plan, exec: &Execution) -> Activity {
             value: p.default_value.clone(),
         });
     }
+    // As in renku-python's migration, the activity is associated with the renku that
+    // migrated it, its association with the renku that recorded the run.
+    let agent = SoftwareAgent::current();
     Activity {
+        association_agent: (exec.agent != agent).then(|| exec.agent.clone()),
         id: id.clone(),
         plan_id: plan.id.clone(),
         started_at_time: exec.started,
         ended_at_time: exec.ended.max(exec.started),
-        agent: exec.agent.clone(),
+        agent,
         person: exec.person.clone(),
         usages,
         generations,
@@ -359,7 +363,8 @@ mod tests {
                 .id
                 .starts_with("/activities/abc/generations/")
         );
-        assert_eq!(a.agent.name, "renku 0.10.3");
+        assert_eq!(a.agent, SoftwareAgent::current());
+        assert_eq!(a.association_agent.as_ref().unwrap().name, "renku 0.10.3");
         assert_eq!(
             agent_of_commit(("A", "a@b.c"), ("A", "a@b.c")).name,
             "renku pre 0.11.0"
