@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::datasets::{self, ReadOptions};
-use super::{cwl, project};
+use super::{cwl, project, workflow_yaml};
 
 const V1_DATASET: &str = "'@context':\n  added: http://schema.org/dateCreated\n  authors:\n    '@container': '@list'\n  created: http://schema.org/dateCreated\n  dcterms: http://purl.org/dc/terms/\n  files:\n    '@container': '@index'\n  identifier:\n    '@id': dctypes:Dataset\n    '@type': '@id'\n  name: dcterms:name\n'@type': dctypes:Dataset\nauthors:\n- '@type': dcterms:creator\n  email: contact@justsam.io\n  name: sam\ncreated: 2019-08-23 18:57:48.385028\nfiles:\n  datafile:\n    '@type': http://schema.org/DigitalDocument\n    added: 2019-08-23 18:57:58.712279\n    path: datafile\n    url: null\nidentifier: b2bcadea-5d19-42f5-bd8d-1df676817327\nname: mydataset\n";
 
@@ -14,8 +14,11 @@ const PROJECT: &str = "'@id': https://localhost/projects/me/p\n'@type':\n- http:
 
 const CWL: &str = "arguments:\n- position: 3\n  valueFrom: --yessir\nbaseCommand:\n- echo\nclass: CommandLineTool\ninputs:\n  input_1:\n    default: 4\n    inputBinding:\n      position: 1\n      prefix: -i=\n      separate: false\n  input_stdin:\n    default:\n      class: File\n      path: ../../stdin.txt\n    type: File\noutputs:\n  output_0:\n    outputBinding:\n      glob: $(inputs.input_1)\n  output_stdout:\n    type: stdout\nstderr: stderr.txt\nstdin: $(inputs.input_stdin.path)\nstdout: stdout.txt\nsuccessCodes: [0, 1]\n";
 
+const WORKFLOW_YAML: &str = "- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n  '@type': [http://purl.org/wf4ever/wfprov#ProcessRun]\n  http://www.w3.org/ns/prov#qualifiedAssociation:\n  - '@id': https://localhost/a/association\n  http://www.w3.org/ns/prov#qualifiedUsage:\n  - '@id': https://localhost/a/u\n- '@id': https://localhost/a/association\n  http://www.w3.org/ns/prov#hadPlan:\n  - '@id': https://localhost/runs/24bc\n- '@id': https://localhost/a/u\n  http://www.w3.org/ns/prov#entity:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': in.txt\n- '@id': https://localhost/runs/24bc\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#Run]\n  https://swissdatasciencecenter.github.io/renku-ontology#command:\n  - '@value': wc\n  https://swissdatasciencecenter.github.io/renku-ontology#hasInputs:\n  - '@id': https://localhost/runs/24bc/inputs/1\n  https://swissdatasciencecenter.github.io/renku-ontology#hasSubprocess:\n  - '@id': https://localhost/runs/24bc/subprocess/1\n- '@id': https://localhost/runs/24bc/subprocess/1\n  https://swissdatasciencecenter.github.io/renku-ontology#index:\n  - '@value': 1\n  https://swissdatasciencecenter.github.io/renku-ontology#process:\n  - '@id': https://localhost/runs/24bc\n- '@id': https://localhost/runs/24bc/inputs/1\n  https://swissdatasciencecenter.github.io/renku-ontology#position:\n  - '@value': 1\n  https://swissdatasciencecenter.github.io/renku-ontology#consumes:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n";
+
 fn read_all(text: &str) {
     let _ = project::read(text, "p");
+    let _ = workflow_yaml::read(text, "w");
     for (version, dir, in_data_dir) in [
         (1, "data/mydataset", true),
         (
@@ -100,6 +103,11 @@ proptest! {
     fn mutated_cwl_never_panics(text in mutated(CWL)) {
         read_all(&text);
     }
+
+    #[test]
+    fn mutated_workflow_yaml_never_panics(text in mutated(WORKFLOW_YAML)) {
+        read_all(&text);
+    }
 }
 
 #[test]
@@ -141,5 +149,9 @@ fn the_unmutated_documents_are_read() {
     let run =
         cwl::tool_to_run(&tool, ".renku/workflow/a.cwl", "ab".into(), &|_| false, "c").unwrap();
     assert_eq!(run.success_codes, vec![0, 1]);
+    // A plan whose subprocess is itself (a cycle in damaged data) ends.
+    let runs = workflow_yaml::read(WORKFLOW_YAML, "w").unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].run.command, "wc");
     assert_eq!(run.inputs[0].value, "stdin.txt");
 }
