@@ -741,3 +741,83 @@ fn workflow_yaml_runs_migrate_to_the_plans_and_activities_of_their_cwl_originals
         assert_eq!(activity_ids(&ours).len(), want.len());
     }
 }
+
+#[test]
+fn removed_files_and_datasets_are_recorded_as_removed() {
+    let env = fixture_env();
+    let root = clone_fixture(&env, "old-datasets-v0.16.0", &env.work());
+    // A revision of `local` without its file, then `renku-dataset` deleted, as renku-python
+    // 0.16 would have written them.
+    let local = ".renku/datasets/535b6e1d-db85-442a-897b-2b3c72aec0c6/metadata.yml";
+    let text = read_file(&root, local);
+    let dropped = text.replace(
+        "  http://schema.org/hasPart:\n  - '@id': https://localhost/blob/898111491838f2f85acf34642e49c05e61f8df3f/data/local/README.rst\n",
+        "  http://schema.org/hasPart: []\n",
+    );
+    assert_ne!(dropped, text);
+    std::fs::write(root.join(local), dropped).unwrap();
+    env.git(&root, &["commit", "-qam", "renku dataset unlink local"]);
+    env.git(
+        &root,
+        &[
+            "rm",
+            "-rq",
+            ".renku/datasets/b1831ede-1197-4c75-858b-bd5fe7b025ef",
+            ".renku/refs/datasets/renku-dataset",
+        ],
+    );
+    env.git(&root, &["commit", "-qm", "renku dataset rm renku-dataset"]);
+    let unlink = env.git(&root, &["rev-parse", "HEAD~1"]);
+
+    let out = env.run_in(&root, &["migrate"]);
+    assert_success(&out);
+    check_commands(&env, &root);
+    let datasets = json(&env, &root, &["dataset", "ls", "--format", "json"]);
+    let slugs: Vec<&str> = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, vec!["local"]);
+    let files = json(
+        &env,
+        &root,
+        &["dataset", "ls-files", "local", "--format", "json"],
+    );
+    assert_eq!(files, serde_json::json!([]));
+    // Both removals are in the graph: the dataset's last version and the file entry of the
+    // version that dropped it (a new version, identifier from the commit, as renku-python
+    // names a revision whose identifier is taken).
+    let graph = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    let t = triples(&graph);
+    let removed = |subject_prefix: &str| {
+        t.iter()
+            .any(|(s, p, _)| s.starts_with(subject_prefix) && *p == iri(PROV, "invalidatedAtTime"))
+    };
+    assert!(removed("<https://localhost/dataset-files/"), "{graph}");
+    let version = format!(
+        "<https://localhost/datasets/{}{}>",
+        &unlink.trim()[..20],
+        &"ef5bfc30e33b4265a7c9df464071ab29"[20..]
+    );
+    assert!(
+        t.iter()
+            .any(|(s, p, _)| *s == version && *p == iri(SCHEMA, "hasPart")),
+        "{version} lists the removed file:\n{graph}"
+    );
+    let removed_datasets: Vec<&String> = t
+        .iter()
+        .filter(|(s, p, _)| {
+            s.starts_with("<https://localhost/datasets/") && *p == iri(PROV, "invalidatedAtTime")
+        })
+        .map(|(s, _, _)| s)
+        .collect();
+    assert_eq!(removed_datasets.len(), 1, "{graph}");
+    assert!(
+        t.iter().any(|(s, p, o)| s == removed_datasets[0]
+            && *p == iri(RENKU, "slug")
+            && o == "\"renku-dataset\""),
+        "{graph}"
+    );
+}
