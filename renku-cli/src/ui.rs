@@ -108,37 +108,39 @@ pub fn table_as_is(headers: &[&str], rows: &[Vec<String>], right: &[bool]) -> St
             }
         }
     }
-    let fmt_row = |cells: Vec<String>| -> String {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let w = widths[i];
-                if right.get(i).copied().unwrap_or(false) {
-                    format!("{c:>w$}")
-                } else {
-                    format!("{c:<w$}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
+    // Cells are padded to their column's width (in characters), right-aligned where asked,
+    // separated by two spaces; trailing blanks are trimmed from each line.
+    let push_row = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+        let start = out.len();
+        for (i, c) in cells.enumerate() {
+            if i > 0 {
+                out.push_str("  ");
+            }
+            let pad = widths
+                .get(i)
+                .copied()
+                .unwrap_or(0)
+                .saturating_sub(c.chars().count());
+            if right.get(i).copied().unwrap_or(false) {
+                out.extend(std::iter::repeat_n(' ', pad));
+                out.push_str(c);
+            } else {
+                out.push_str(c);
+                out.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        let trimmed = out[start..].trim_end().len();
+        out.truncate(start + trimmed);
+        out.push('\n');
     };
-    let mut out = String::new();
-    out.push_str(&fmt_row(headers.iter().map(|h| h.to_string()).collect()));
-    out.push('\n');
-    out.push_str(
-        &widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  "),
-    );
+    let line_len: usize = widths.iter().sum::<usize>() + 2 * widths.len() + 1;
+    let mut out = String::with_capacity(line_len * (rows.len() + 2));
+    push_row(&mut out, &mut headers.iter().copied());
+    let dashes: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    out.push_str(&dashes.join("  "));
     out.push('\n');
     for row in rows {
-        out.push_str(&fmt_row(row.clone()));
-        out.push('\n');
+        push_row(&mut out, &mut row.iter().map(String::as_str));
     }
     out
 }

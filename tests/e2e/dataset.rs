@@ -1111,3 +1111,76 @@ fn large_files_go_to_git_lfs_unless_external_storage_is_off() {
         "4096"
     );
 }
+
+/// The folded-state cache files of datasets (`.renku/cache/datasets/*.json`).
+fn state_cache_files(root: &Path) -> Vec<std::path::PathBuf> {
+    let dir = root.join(".renku/cache/datasets");
+    let mut out: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+#[test]
+fn the_dataset_state_cache_follows_checkouts_merges_deletion_and_damage() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n"), ("b.txt", "b\n"), ("c.txt", "c\n")]);
+    env.ok(&root, &["dataset", "add", "--copy", "-c", "d1", "a.txt"]);
+    // Written by the add itself, and git-ignored.
+    let caches = state_cache_files(&root);
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    let cache = caches[0].clone();
+    assert_eq!(env.status(&root), "");
+    env.ok(&root, &["dataset", "add", "--copy", "d1", "b.txt"]);
+    let two = vec!["data/d1/a.txt".to_string(), "data/d1/b.txt".to_string()];
+    assert_eq!(env.dataset_paths(&root, "d1"), two);
+
+    // A checkout of the commit before the second add: the cache is stale, not trusted.
+    env.git(&root, &["checkout", "-q", "HEAD~1"]);
+    assert_eq!(env.dataset_paths(&root, "d1"), ["data/d1/a.txt"]);
+    env.git(&root, &["checkout", "-q", "main"]);
+    assert_eq!(env.dataset_paths(&root, "d1"), two);
+
+    // A branch that adds a file, merged by git: the version written there is applied.
+    env.git(&root, &["checkout", "-qb", "side"]);
+    env.ok(&root, &["dataset", "add", "--copy", "d1", "c.txt"]);
+    env.git(&root, &["checkout", "-q", "main"]);
+    assert_eq!(env.dataset_paths(&root, "d1"), two);
+    env.git(&root, &["merge", "-q", "--no-edit", "side"]);
+    let three = vec![
+        "data/d1/a.txt".to_string(),
+        "data/d1/b.txt".to_string(),
+        "data/d1/c.txt".to_string(),
+    ];
+    assert_eq!(env.dataset_paths(&root, "d1"), three);
+    let good = std::fs::read(&cache).unwrap();
+
+    // Deleted: rebuilt, with the same content.
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(env.dataset_paths(&root, "d1"), three);
+    assert_eq!(std::fs::read(&cache).unwrap(), good);
+
+    // Damaged (a file list that misses c.txt, the checksum left as it was; then garbage):
+    // ignored and rebuilt.
+    let text = String::from_utf8(good.clone()).unwrap();
+    let damaged = text.replace("data/d1/c.txt", "data/d1/X.txt");
+    assert_ne!(damaged, text);
+    std::fs::write(&cache, damaged).unwrap();
+    assert_eq!(env.dataset_paths(&root, "d1"), three);
+    assert_eq!(std::fs::read(&cache).unwrap(), good);
+    std::fs::write(&cache, "{not json").unwrap();
+    assert_eq!(env.dataset_paths(&root, "d1"), three);
+    assert_eq!(std::fs::read(&cache).unwrap(), good);
+
+    // `renku gc` removes it with the rest of the cache; nothing is lost.
+    env.ok(&root, &["gc"]);
+    assert!(state_cache_files(&root).is_empty());
+    assert_eq!(env.dataset_paths(&root, "d1"), three);
+    assert_eq!(env.status(&root), "");
+}

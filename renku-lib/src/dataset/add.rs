@@ -1,7 +1,6 @@
 //! `renku dataset add`: files from the project, from outside it, from git repositories and
 //! from the web into a dataset, as one new version and one commit.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::context::CommandContext;
@@ -172,14 +171,7 @@ pub fn add(
         (Some(s), None) => (s, false),
         (None, Some(new)) => {
             let record = super::create::first_version(new, &user, tx.id())?;
-            (
-                DatasetState {
-                    record,
-                    other_heads: Vec::new(),
-                    entries: BTreeMap::new(),
-                },
-                true,
-            )
+            (DatasetState::new_dataset(record), true)
         }
         (None, None) => {
             return Err(Error::Failed(format!(
@@ -330,7 +322,11 @@ pub fn add(
     }
 
     let mut files = place_files(&mut tx, project, &pending, action)?;
-    let dests: Vec<String> = files.iter().map(|(p, _)| p.dest.clone()).collect();
+    let dests: Vec<String> = files
+        .iter()
+        .filter(|(_, linked)| *linked)
+        .map(|(p, _)| p.dest.clone())
+        .collect();
     let lfs_paths: Vec<String> = files
         .iter()
         .filter(|(_, linked)| !linked)
@@ -351,12 +347,21 @@ pub fn add(
             _ => p.dest.clone(),
         })
         .collect();
-    let checksums = hash_files(project.root(), &hashed)?;
+    // Each file is read once: its blob is written now and reused by the commit.
+    let blobs = git.write_blobs(&hashed)?;
     let mut entries = Vec::with_capacity(files.len());
-    for ((p, linked), checksum) in files.drain(..).zip(checksums) {
-        let size = std::fs::metadata(project.root().join(&p.dest))
-            .ok()
-            .map(|m| m.len());
+    for ((p, linked), blob) in files.drain(..).zip(blobs) {
+        let size = if linked {
+            std::fs::metadata(project.root().join(&p.dest))
+                .ok()
+                .map(|m| m.len())
+        } else {
+            Some(blob.size)
+        };
+        if !linked {
+            tx.stage_blob(&p.dest, blob)?;
+        }
+        let checksum = blob.id.to_string();
         let mut f = DatasetFile::new(&p.dest, &checksum, Some(p.source.clone()), size);
         f.linked = linked;
         if let Origin::Git {
@@ -397,6 +402,7 @@ pub fn add(
     };
     super::put_version(&store, &mut tx, &record)?;
     tx.commit(&ctx.argv)?;
+    super::state::remember_written(&store, state, &record);
     Ok(AddOutcome {
         dataset: record.data,
         added,
@@ -800,9 +806,15 @@ fn place_files(
     touched.extend(links.iter().map(|(_, d)| d.clone()));
     touched.extend(renames.iter().map(|(_, d)| d.clone()));
     tx.protect_files(&touched)?;
+    let mut made_dirs = std::collections::HashSet::new();
     for (src, dest) in &copies {
         let target = root.join(dest);
-        create_parent(&target)?;
+        if let Some(parent) = target.parent()
+            && !made_dirs.contains(parent)
+        {
+            create_parent(&target)?;
+            made_dirs.insert(parent.to_path_buf());
+        }
         std::fs::copy(src, &target)
             .map_err(|e| Error::io(format!("Cannot copy {} to {dest}", src.display()), e))?;
         crate::interrupt::check()?;
@@ -900,14 +912,16 @@ pub(crate) fn register_existing(
     }
     let lfs = LfsTracker::new(project.root(), git.repo(), ctx.external_storage)?;
     lfs.track(tx, git.repo(), &rels)?;
-    let checksums = hash_files(project.root(), &rels)?;
+    let blobs = git.write_blobs(&rels)?;
     let mut out = Vec::with_capacity(rels.len());
-    for (rel, checksum) in rels.iter().zip(checksums) {
-        let size = std::fs::metadata(project.root().join(rel))
-            .ok()
-            .map(|m| m.len());
-        out.push(DatasetFile::new(rel, &checksum, Some(rel.clone()), size));
-        tx.stage_path(rel)?;
+    for (rel, blob) in rels.iter().zip(blobs) {
+        out.push(DatasetFile::new(
+            rel,
+            &blob.id.to_string(),
+            Some(rel.clone()),
+            Some(blob.size),
+        ));
+        tx.stage_blob(rel, blob)?;
     }
     Ok(out)
 }

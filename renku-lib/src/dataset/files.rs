@@ -30,8 +30,8 @@ pub struct ListedFile {
     pub dataset_name: String,
     /// Identifier of the dataset version listed.
     pub dataset_id: String,
-    /// Creators of the dataset.
-    pub creators: Vec<Person>,
+    /// Creators of the dataset (shared by all files of the dataset).
+    pub creators: std::sync::Arc<Vec<Person>>,
     /// The file entry.
     pub file: DatasetFile,
     /// Whether git stores the file in LFS.
@@ -125,23 +125,27 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
             },
             None => state,
         };
-        let ds = state.dataset();
+        let ds = &state.record.data;
         if !has_creators(ds, &filter.creators) {
             continue;
         }
-        let mut files: Vec<&DatasetFile> = state
-            .files()
-            .filter(|f| passes(&include, &exclude, f.path()))
+        // The entries are sorted by path: a stable sort by date keeps paths in order.
+        let mut files: Vec<DatasetFile> = state
+            .entries
+            .into_values()
+            .filter(|f| !f.is_removed() && passes(&include, &exclude, f.path()))
             .collect();
-        files.sort_by(|a, b| a.date_added.cmp(&b.date_added).then(a.path().cmp(b.path())));
-        for f in files {
-            let is_lfs = lfs.applies(f.path())?;
+        files.sort_by_key(|f| f.date_added);
+        let creators = std::sync::Arc::new(ds.creators.clone());
+        out.reserve(files.len());
+        for file in files {
+            let is_lfs = lfs.applies(file.path())?;
             out.push(ListedFile {
                 dataset_slug: ds.slug.clone(),
                 dataset_name: ds.name.clone(),
                 dataset_id: ds.identifier.clone(),
-                creators: ds.creators.clone(),
-                file: f.clone(),
+                creators: creators.clone(),
+                file,
                 is_lfs,
             });
         }

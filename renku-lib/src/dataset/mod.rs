@@ -15,6 +15,7 @@ pub mod import;
 pub(crate) mod reimport;
 pub mod remove;
 pub mod state;
+pub mod state_cache;
 pub mod storage;
 pub mod tags;
 pub mod unlink;
@@ -84,9 +85,15 @@ pub fn git_user(git: &Git) -> Result<Person> {
 /// (they commit them).
 const METADATA_PATHS: &[&str] = &[".renku/store", ".renku/dataset_images", ".gitattributes"];
 
-/// Fails when the metadata paths dataset commands write have uncommitted changes.
+/// Fails when the metadata paths dataset commands write have uncommitted changes. Only those
+/// paths are looked at (a pathspec per path), so the data files of the project, however
+/// many, are neither listed nor stat'ed.
 pub fn ensure_metadata_clean(git: &Git) -> Result<()> {
-    let changes = crate::repo::status::changes(git)?;
+    let pathspecs = METADATA_PATHS
+        .iter()
+        .map(|p| gix::bstr::BString::from(format!(":(literal){p}")))
+        .collect();
+    let changes = crate::repo::status::changes_matching(git, true, pathspecs)?;
     let dirty: Vec<&str> = changes
         .iter()
         .map(|c| c.path.as_str())

@@ -11,19 +11,35 @@ use crate::store::cache::StoreIndex;
 use crate::store::{Kind, Record, Store};
 use crate::{Error, Result};
 
+use super::state_cache::{self, FoldedVersion};
+
 /// One dataset as it currently is.
 #[derive(Debug, Clone)]
 pub struct DatasetState {
-    /// The current version.
+    /// The current version. Its `data.files` is empty: the files of the dataset, those this
+    /// version wrote included, are in `entries`.
     pub record: Record<Dataset>,
     /// The version ids of the other heads (non-empty after merging branches that both
     /// changed the dataset).
     pub other_heads: Vec<String>,
     /// Every file entry by path, the newest winning; includes removal entries.
     pub entries: BTreeMap<String, DatasetFile>,
+    /// The versions folded into `entries`, in the order they were applied (the key of the
+    /// folded-state cache); empty for a dataset that is not in the store yet.
+    pub(crate) order: Vec<FoldedVersion>,
 }
 
 impl DatasetState {
+    /// The state of a dataset whose first version `record` is not written yet.
+    pub fn new_dataset(record: Record<Dataset>) -> DatasetState {
+        DatasetState {
+            record,
+            other_heads: Vec::new(),
+            entries: BTreeMap::new(),
+            order: Vec::new(),
+        }
+    }
+
     /// The dataset's current metadata.
     pub fn dataset(&self) -> &Dataset {
         &self.record.data
@@ -110,21 +126,130 @@ impl<'a> Datasets<'a> {
     }
 
     /// The state of the dataset as of its version `version_id`.
+    ///
+    /// The state of a dataset's current version comes from the folded-state cache
+    /// ([`state_cache`]) when the cache is up to date, is brought up to date from it when
+    /// only newer versions were written since, and is folded from the records (and cached)
+    /// otherwise. Older versions (tags) are always folded from the records.
     pub fn state_of(&self, version_id: &str) -> Result<DatasetState> {
-        let record: Record<Dataset> = self.store.read(Kind::Dataset, version_id)?;
-        let other_heads: Vec<String> = self
+        let object_id = match self.dataset_entry(version_id) {
+            Some(e) => e.object_id.clone(),
+            // Unknown to the index: reading it fails with the store's error, or tells.
+            None => {
+                self.store
+                    .read::<serde_json::Value>(Kind::Dataset, version_id)?
+                    .object_id
+            }
+        };
+        let heads: Vec<String> = self
             .index
-            .heads(Kind::Dataset, Some(&record.object_id))
+            .heads(Kind::Dataset, Some(&object_id))
             .into_iter()
             .map(|(id, _)| id.clone())
-            .filter(|id| id != version_id)
             .collect();
-        let entries = self.fold_files(version_id, &record)?;
+        let other_heads: Vec<String> = heads
+            .iter()
+            .filter(|id| *id != version_id)
+            .cloned()
+            .collect();
+        // The files of a version are those of its ancestry; the current version of a merged
+        // dataset (one of several heads) has every branch's files.
+        let tips = if heads.len() > 1 && heads.iter().any(|h| h == version_id) {
+            heads
+        } else {
+            vec![version_id.to_string()]
+        };
+        let order: Vec<FoldedVersion> = self
+            .write_order(&tips)
+            .into_iter()
+            .map(|id| {
+                let len = self.dataset_entry(&id).map_or(0, |e| e.len);
+                (id, len)
+            })
+            .collect();
+        let current =
+            self.index.latest(Kind::Dataset, Some(&object_id)).as_deref() == Some(version_id);
+        let cached = if current {
+            state_cache::load(self.store, &object_id)
+        } else {
+            None
+        };
+        let (record, entries) = match cached {
+            Some(c) if c.order == order && c.record.version_id == version_id => {
+                tracing::debug!("dataset {object_id}: state from the cache");
+                let entries = state_cache::entries_map(c.entries);
+                return Ok(DatasetState {
+                    record: c.record,
+                    other_heads,
+                    entries,
+                    order,
+                });
+            }
+            Some(c) if !c.order.is_empty() && order.starts_with(&c.order) => {
+                tracing::debug!(
+                    "dataset {object_id}: cache brought up to date with {} version(s)",
+                    order.len() - c.order.len()
+                );
+                let mut entries = state_cache::entries_map(c.entries);
+                let mut record = (c.record.version_id == version_id).then_some(c.record);
+                for (id, _) in &order[c.order.len()..] {
+                    let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
+                    apply(&mut entries, std::mem::take(&mut r.data.files));
+                    if id == version_id {
+                        record = Some(r);
+                    }
+                }
+                let record = match record {
+                    Some(r) => r,
+                    None => self.read_without_files(version_id)?,
+                };
+                (record, entries)
+            }
+            _ => {
+                if current {
+                    tracing::debug!("dataset {object_id}: folding {} version(s)", order.len());
+                }
+                let mut entries = BTreeMap::new();
+                let mut record = None;
+                for (id, _) in &order {
+                    let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
+                    apply(&mut entries, std::mem::take(&mut r.data.files));
+                    if id == version_id {
+                        record = Some(r);
+                    }
+                }
+                let record = match record {
+                    Some(r) => r,
+                    None => self.read_without_files(version_id)?,
+                };
+                (record, entries)
+            }
+        };
+        if current
+            && let Err(e) = state_cache::save(self.store, &object_id, &order, &record, &entries)
+        {
+            tracing::warn!("could not save the dataset state cache: {e}");
+        }
         Ok(DatasetState {
             record,
             other_heads,
             entries,
+            order,
         })
+    }
+
+    /// The index entry of the dataset version `version_id`.
+    fn dataset_entry(&self, version_id: &str) -> Option<&crate::store::cache::IndexEntry> {
+        self.index
+            .entries
+            .get(&Kind::Dataset)
+            .and_then(|e| e.get(version_id))
+    }
+
+    fn read_without_files(&self, version_id: &str) -> Result<Record<Dataset>> {
+        let mut r: Record<Dataset> = self.store.read(Kind::Dataset, version_id)?;
+        r.data.files.clear();
+        Ok(r)
     }
 
     /// Every version of the dataset `object_id` (its initial identifier), oldest first.
@@ -141,11 +266,6 @@ impl<'a> Datasets<'a> {
         ids.into_iter()
             .map(|(id, _)| self.store.read(Kind::Dataset, id))
             .collect()
-    }
-
-    /// The ancestors of `version_id` (itself included) in write order.
-    fn ancestry(&self, version_id: &str) -> Vec<String> {
-        self.write_order(&[version_id.to_string()])
     }
 
     /// The versions reachable from `tips` (through `derived_from` and `merges`), every version
@@ -209,46 +329,6 @@ impl<'a> Datasets<'a> {
         out
     }
 
-    fn fold_files(
-        &self,
-        version_id: &str,
-        current: &Record<Dataset>,
-    ) -> Result<BTreeMap<String, DatasetFile>> {
-        let mut files: BTreeMap<String, DatasetFile> = BTreeMap::new();
-        for id in self.ancestry(version_id) {
-            let entries = if id == version_id {
-                current.data.files.clone()
-            } else {
-                self.store.read::<Dataset>(Kind::Dataset, &id)?.data.files
-            };
-            for f in entries {
-                files.insert(f.entity.path.clone(), f);
-            }
-        }
-        // Also fold in the other heads' files when this is the current version of a merged
-        // dataset: every branch's additions belong to the dataset.
-        let heads: Vec<String> = self
-            .index
-            .heads(Kind::Dataset, Some(&current.object_id))
-            .into_iter()
-            .map(|(id, _)| id.clone())
-            .collect();
-        if heads.len() > 1 && heads.iter().any(|h| h == version_id) {
-            files.clear();
-            for id in self.write_order(&heads) {
-                let entries = if id == version_id {
-                    current.data.files.clone()
-                } else {
-                    self.store.read::<Dataset>(Kind::Dataset, &id)?.data.files
-                };
-                for f in entries {
-                    files.insert(f.entity.path.clone(), f);
-                }
-            }
-        }
-        Ok(files)
-    }
-
     /// The live tags of the dataset `initial_identifier`, oldest first.
     pub fn tags(&self, initial_identifier: &str) -> Result<Vec<Record<DatasetTag>>> {
         let prefix = format!("{initial_identifier}/");
@@ -263,3 +343,48 @@ impl<'a> Datasets<'a> {
         Ok(out)
     }
 }
+
+/// Applies the file entries one version wrote: the newest entry per path wins.
+fn apply(entries: &mut BTreeMap<String, DatasetFile>, files: Vec<DatasetFile>) {
+    for f in files {
+        entries.insert(f.entity.path.clone(), f);
+    }
+}
+
+/// Remembers the state of a dataset after a command committed `record`, a new version
+/// written on top of `before` (the dataset's current state when the command started), in
+/// the folded-state cache, so that the next command need not fold the dataset again. A
+/// record that is not such a successor, or a failure to write the cache, only costs that
+/// next command a fold.
+pub fn remember_written(store: &Store, before: DatasetState, record: &Record<Dataset>) {
+    let successor = if before.order.is_empty() {
+        // A new dataset: its first version.
+        record.derived_from.is_none()
+    } else {
+        let mut merged = record.data.merges.clone();
+        merged.sort();
+        let mut others = before.other_heads.clone();
+        others.sort();
+        record.object_id == before.record.object_id
+            && record.derived_from.as_deref() == Some(before.record.version_id.as_str())
+            && merged == others
+    };
+    if !successor {
+        return;
+    }
+    let rel = Store::record_path(Kind::Dataset, &record.version_id);
+    let Ok(meta) = std::fs::metadata(store.root().join(&rel)) else {
+        return;
+    };
+    let mut order = before.order;
+    order.push((record.version_id.clone(), meta.len()));
+    let mut entries = before.entries;
+    apply(&mut entries, record.data.files.clone());
+    if let Err(e) = state_cache::save(store, &record.object_id, &order, record, &entries) {
+        tracing::warn!("could not save the dataset state cache: {e}");
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

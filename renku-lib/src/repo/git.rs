@@ -27,6 +27,28 @@ pub struct PreparedCommit {
     parent: Option<ObjectId>,
 }
 
+/// A blob written to the object database for a work-tree file, with the file's stat data at
+/// the time it was read: a commit of the path reuses the blob while the stat data are
+/// unchanged, instead of reading and hashing the file again ([`Git::write_blobs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorktreeBlob {
+    /// The blob id, as a commit of the path holds it (the LFS pointer's for files git passes
+    /// through the LFS filter).
+    pub id: ObjectId,
+    /// Size of the file in bytes (of the link target's path for symlinks).
+    pub size: u64,
+    /// Stat data and mode the blob was written with; `None` when a commit must read the file
+    /// again (files in LFS, whose content is stored in LFS when they are committed).
+    reuse: Option<(gix::index::entry::Stat, gix::index::entry::Mode)>,
+}
+
+impl WorktreeBlob {
+    /// Whether a commit may reuse this blob instead of reading the file.
+    pub fn is_reusable(&self) -> bool {
+        self.reuse.is_some()
+    }
+}
+
 fn git_err(context: &str) -> impl FnOnce(gix::Error) -> Error + '_ {
     move |e| Error::git(context, e)
 }
@@ -110,6 +132,16 @@ impl Git {
     /// HEAD's tree, and an updated copy of the index, without touching the index file or
     /// HEAD. Paths that no longer exist in the work tree are removed.
     pub fn prepare_commit(&self, paths: &[String]) -> Result<PreparedCommit> {
+        self.prepare_commit_reusing(paths, &std::collections::HashMap::new())
+    }
+
+    /// Like [`Git::prepare_commit`], reusing the blobs in `written` (by path) for files whose
+    /// stat data have not changed since the blob was written: such a file is not read again.
+    pub fn prepare_commit_reusing(
+        &self,
+        paths: &[String],
+        written: &std::collections::HashMap<String, WorktreeBlob>,
+    ) -> Result<PreparedCommit> {
         let parent = self.head_id()?;
         let base_tree = match parent {
             Some(id) => self
@@ -139,6 +171,31 @@ impl Git {
         for path in paths {
             let abs = self.root.join(path);
             let rela: &BStr = path.as_bytes().as_bstr();
+            if let Some((id, stat, mode)) = written.get(path).and_then(|b| {
+                let (stat, mode) = b.reuse?;
+                let now = gix::index::fs::Metadata::from_path_no_follow(&abs).ok()?;
+                let now = gix::index::entry::Stat::from_fs(&now).ok()?;
+                (now == stat).then_some((b.id, stat, mode))
+            }) {
+                let kind = match mode {
+                    gix::index::entry::Mode::FILE_EXECUTABLE => EntryKind::BlobExecutable,
+                    gix::index::entry::Mode::SYMLINK => EntryKind::Link,
+                    _ => EntryKind::Blob,
+                };
+                editor
+                    .upsert(path.as_str(), kind, id)
+                    .map_err(git_err("cannot edit tree"))?;
+                match index.entry_index_by_path(rela) {
+                    Ok(pos) => {
+                        let entry = &mut index.entries_mut()[pos];
+                        entry.stat = stat;
+                        entry.id = id;
+                        entry.mode = mode;
+                    }
+                    Err(_) => new_entries.push((stat, id, mode, rela.to_owned())),
+                }
+                continue;
+            }
             match std::fs::symlink_metadata(&abs) {
                 Ok(meta) if meta.is_file() || meta.file_type().is_symlink() => {
                     let (kind, bytes) = if meta.file_type().is_symlink() {
@@ -359,6 +416,69 @@ impl Git {
                 blob_content(&abs, &meta)?
             };
             out.push(blob_id(&self.repo, &bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Writes the blobs of the files or symlinks at `rels` (repository-relative) to the
+    /// object database, reading each file once, and returns them with the stat data a commit
+    /// needs to reuse them ([`Git::prepare_commit_reusing`]). Files that git passes through the
+    /// LFS filter are hashed as their pointer and not written (a commit stores their content
+    /// in LFS). Writing an object is harmless if it is never committed: unreferenced objects
+    /// are what `git gc` prunes.
+    pub fn write_blobs(&self, rels: &[String]) -> Result<Vec<WorktreeBlob>> {
+        let index = super::lfs::index_or_empty(&self.repo)?;
+        let mut lfs = super::lfs::LfsFilter::new(&self.repo, &index)?;
+        let mut out = Vec::with_capacity(rels.len());
+        for rel in rels {
+            let abs = self.root.join(rel);
+            let meta = gix::index::fs::Metadata::from_path_no_follow(&abs)
+                .io_context(|| format!("Cannot stat {rel}"))?;
+            let is_link = meta.is_symlink();
+            if !is_link && !meta.is_file() {
+                return Err(Error::Failed(format!("{rel} is not a file")));
+            }
+            let in_lfs = match lfs.as_mut() {
+                Some(filter) if !is_link => filter.applies(rel)?,
+                _ => false,
+            };
+            if in_lfs {
+                let pointer = super::lfs::clean_file(&self.repo, &abs, false)?;
+                out.push(WorktreeBlob {
+                    id: blob_id(&self.repo, &pointer)?,
+                    size: meta.len(),
+                    reuse: None,
+                });
+                continue;
+            }
+            let (bytes, mode) = if is_link {
+                let target =
+                    std::fs::read_link(&abs).io_context(|| format!("Cannot read link {rel}"))?;
+                (
+                    target.to_string_lossy().into_owned().into_bytes(),
+                    gix::index::entry::Mode::SYMLINK,
+                )
+            } else {
+                let bytes = std::fs::read(&abs).io_context(|| format!("Cannot read {rel}"))?;
+                let mode = if meta.is_executable() {
+                    gix::index::entry::Mode::FILE_EXECUTABLE
+                } else {
+                    gix::index::entry::Mode::FILE
+                };
+                (bytes, mode)
+            };
+            let id = self
+                .repo
+                .write_blob(&bytes)
+                .map_err(git_err("cannot write blob"))?
+                .detach();
+            let stat = gix::index::entry::Stat::from_fs(&meta)
+                .map_err(|e| Error::Git(format!("bad file time of {rel}: {e}")))?;
+            out.push(WorktreeBlob {
+                id,
+                size: meta.len(),
+                reuse: Some((stat, mode)),
+            });
         }
         Ok(out)
     }
@@ -766,4 +886,41 @@ fn is_executable(meta: &std::fs::Metadata) -> bool {
 #[cfg(not(unix))]
 fn is_executable(_meta: &std::fs::Metadata) -> bool {
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_blobs_are_reused_only_while_their_file_is_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        gix::init(dir.path()).unwrap();
+        let config = dir.path().join(".git/config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str("[user]\n\tname = Jane Doe\n\temail = jane@example.org\n");
+        std::fs::write(&config, text).unwrap();
+        std::fs::write(dir.path().join("a.txt"), "one\n").unwrap();
+        std::fs::write(dir.path().join("b.txt"), "two\n").unwrap();
+        let git = Git::open(dir.path()).unwrap();
+        let paths = vec!["a.txt".to_string(), "b.txt".to_string()];
+        let blobs = git.write_blobs(&paths).unwrap();
+        assert_eq!(blobs[0].id, blob_id(git.repo(), b"one\n").unwrap());
+        assert_eq!(blobs[0].size, 4);
+        assert!(blobs.iter().all(WorktreeBlob::is_reusable));
+        assert!(git.repo().has_object(blobs[0].id), "the blob is written");
+        // b.txt changes after its blob was written: the commit reads it again.
+        std::fs::write(dir.path().join("b.txt"), "changed\n").unwrap();
+        let written: std::collections::HashMap<String, WorktreeBlob> =
+            paths.iter().cloned().zip(blobs.iter().copied()).collect();
+        let mut prepared = git.prepare_commit_reusing(&paths, &written).unwrap();
+        git.write_index(&mut prepared).unwrap();
+        let commit = git.finish_commit(&prepared, "add\n").unwrap();
+        let files = git.files_under(commit, "").unwrap();
+        assert_eq!(files["a.txt"], blobs[0].id);
+        assert_eq!(files["b.txt"], blob_id(git.repo(), b"changed\n").unwrap());
+        // The index holds the files' stat data: nothing is reported as changed.
+        let git = Git::open(dir.path()).unwrap();
+        assert_eq!(crate::repo::status::changes(&git).unwrap(), Vec::new());
+    }
 }

@@ -81,6 +81,11 @@ pub struct Transaction {
     /// Paths in `journal.entries` and `staged`, for constant-time lookups.
     registered: std::collections::HashSet<String>,
     staged_set: std::collections::HashSet<String>,
+    /// Blobs already written for staged paths, reused at commit while the files are unchanged.
+    written: std::collections::HashMap<String, super::git::WorktreeBlob>,
+    /// Directories known to exist, or to be in `journal.created_dirs`, for cheap journaling
+    /// of many files in the same directories.
+    known_dirs: std::collections::HashSet<String>,
     _lock: ProjectLock,
 }
 
@@ -120,6 +125,8 @@ impl Transaction {
             staged: Vec::new(),
             registered: Default::default(),
             staged_set: Default::default(),
+            written: Default::default(),
+            known_dirs: Default::default(),
             _lock: lock,
         };
         tx.save_journal()?;
@@ -199,21 +206,31 @@ impl Transaction {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(Error::io(format!("Cannot stat {rel}"), e)),
         };
-        // Directories this write will create, outermost first.
+        // Directories this write will create, outermost first. A directory seen before
+        // (existing, or already recorded as created) ends the walk: so are its parents.
         let mut missing = Vec::new();
         let mut parent = Path::new(rel).parent();
         while let Some(p) = parent {
-            if p.as_os_str().is_empty() || self.root.join(p).exists() {
+            if p.as_os_str().is_empty() {
                 break;
             }
-            missing.push(p.to_string_lossy().replace('\\', "/"));
+            let d = p.to_string_lossy().replace('\\', "/");
+            if self.known_dirs.contains(&d) {
+                break;
+            }
+            if self.root.join(p).exists() {
+                self.known_dirs.insert(d);
+                break;
+            }
+            missing.push(d);
             parent = p.parent();
         }
         missing.reverse();
         for d in missing {
             if !self.journal.created_dirs.contains(&d) {
-                self.journal.created_dirs.push(d);
+                self.journal.created_dirs.push(d.clone());
             }
+            self.known_dirs.insert(d);
         }
         self.registered.insert(rel.to_string());
         self.journal.entries.push(JournalEntry {
@@ -243,6 +260,16 @@ impl Transaction {
         validate_relative(rel)?;
         if self.staged_set.insert(rel.to_string()) {
             self.staged.push(rel.to_string());
+        }
+        Ok(())
+    }
+
+    /// Like [`Transaction::stage_path`] for a file whose blob is already written: the commit
+    /// reuses `blob` instead of reading the file again, unless the file changed since.
+    pub fn stage_blob(&mut self, rel: &str, blob: super::git::WorktreeBlob) -> Result<()> {
+        self.stage_path(rel)?;
+        if blob.is_reusable() {
+            self.written.insert(rel.to_string(), blob);
         }
         Ok(())
     }
@@ -398,7 +425,7 @@ impl Transaction {
                 paths.push(p.clone());
             }
         }
-        let mut prepared = git.prepare_commit(&paths)?;
+        let mut prepared = git.prepare_commit_reusing(&paths, &self.written)?;
         if git.is_empty_change(&prepared)? {
             return Err(Error::NothingToCommit);
         }

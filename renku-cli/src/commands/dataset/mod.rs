@@ -85,7 +85,21 @@ pub fn parse_columns(text: &str, valid: &[&str]) -> Result<Vec<String>> {
 
 /// A date as the tables print it.
 pub fn table_date(d: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    d.format("%Y-%m-%d %H:%M:%S").to_string()
+    use chrono::{Datelike, Timelike};
+    // `%Y-%m-%d %H:%M:%S` without parsing the format string for every row.
+    if (0..=9999).contains(&d.year()) && d.nanosecond() < 1_000_000_000 {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        )
+    } else {
+        d.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
 }
 
 /// A size as renku prints it (`6  B`, `2.0 KB`, `1.5 MB`).
