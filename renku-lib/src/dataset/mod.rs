@@ -93,7 +93,10 @@ pub fn ensure_metadata_clean(git: &Git) -> Result<()> {
         .iter()
         .map(|p| gix::bstr::BString::from(format!(":(literal){p}")))
         .collect();
-    let changes = crate::repo::status::changes_matching(git, true, pathspecs)?;
+    // HEAD's tree is compared with the index only when something may have been staged since
+    // renku's last commit (the index stamp): with 100 000 files that comparison is costly.
+    let staged = crate::repo::status::index_may_have_staged_changes(git)?;
+    let changes = crate::repo::status::changes_matching(git, staged, pathspecs)?;
     let dirty: Vec<&str> = changes
         .iter()
         .map(|c| c.path.as_str())

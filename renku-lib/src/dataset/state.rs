@@ -167,8 +167,11 @@ impl<'a> Datasets<'a> {
                 (id, len)
             })
             .collect();
-        let current =
-            self.index.latest(Kind::Dataset, Some(&object_id)).as_deref() == Some(version_id);
+        let current = self
+            .index
+            .latest(Kind::Dataset, Some(&object_id))
+            .as_deref()
+            == Some(version_id);
         let cached = if current {
             state_cache::load(self.store, &object_id)
         } else {

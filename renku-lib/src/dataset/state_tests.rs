@@ -11,11 +11,17 @@ fn id(n: u32) -> String {
 
 /// Writes version `n` of the test dataset, derived from `parent` (and merging `merges`),
 /// holding `files` (paths; a path starting with `-` records the removal of that path).
-fn write_version(root: &std::path::Path, n: u32, parent: Option<u32>, merges: &[u32], files: &[&str]) {
+fn write_version(
+    root: &std::path::Path,
+    n: u32,
+    parent: Option<u32>,
+    merges: &[u32],
+    files: &[&str],
+) {
     let vid = if n == 0 { OBJECT.to_string() } else { id(n) };
     let parent_id = parent.map(|p| if p == 0 { OBJECT.to_string() } else { id(p) });
-    let date = chrono::DateTime::parse_from_rfc3339(&format!("2024-01-01T00:00:{n:02}+00:00"))
-        .unwrap();
+    let date =
+        chrono::DateTime::parse_from_rfc3339(&format!("2024-01-01T00:00:{n:02}+00:00")).unwrap();
     let files: Vec<DatasetFile> = files
         .iter()
         .map(|p| {
@@ -101,7 +107,10 @@ fn the_current_state_is_cached_and_read_back_from_the_cache() {
     assert!(first.record.data.files.is_empty());
     assert_eq!(first.record.data.name, "version 1");
     let c = cached(&store);
-    assert_eq!(c.order.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(), [OBJECT.to_string(), id(1)]);
+    assert_eq!(
+        c.order.iter().map(|(v, _)| v.clone()).collect::<Vec<_>>(),
+        [OBJECT.to_string(), id(1)]
+    );
     assert_eq!(c.entries.len(), 3, "removal entries are kept");
     // The second read is served by the cache: it does not read the records (here: the
     // first one replaced by blanks of the same size, which the store index does not notice).
@@ -190,10 +199,19 @@ fn a_deleted_or_damaged_cache_is_rebuilt_not_trusted() {
     let mut flipped = bytes.clone();
     let pos = flipped.len() / 2;
     flipped[pos] ^= 0x20;
-    for damaged in [flipped, bytes[..bytes.len() / 2].to_vec(), b"garbage".to_vec(), Vec::new()] {
+    for damaged in [
+        flipped,
+        bytes[..bytes.len() / 2].to_vec(),
+        b"garbage".to_vec(),
+        Vec::new(),
+    ] {
         std::fs::write(&path, &damaged).unwrap();
         same(&current(&store), &good);
-        assert_eq!(std::fs::read(&path).unwrap(), bytes, "damaged cache rewritten");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "damaged cache rewritten"
+        );
     }
 
     // A well-formed cache built from other versions (here: claiming the file `a` is still
@@ -218,7 +236,11 @@ fn remembering_a_written_version_matches_what_the_next_read_folds() {
     remember_written(&store, before, &record);
     let remembered = cached(&store);
     let read = current(&store);
-    assert_eq!(cached(&store), remembered, "the remembered state was used as it was");
+    assert_eq!(
+        cached(&store),
+        remembered,
+        "the remembered state was used as it was"
+    );
     same(&read, &folded(&store));
 }
 
