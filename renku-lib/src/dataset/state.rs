@@ -16,8 +16,8 @@ use super::state_cache::{self, FoldedVersion};
 /// One dataset as it currently is.
 #[derive(Debug, Clone)]
 pub struct DatasetState {
-    /// The current version. Its `data.files` is empty: the files of the dataset, those this
-    /// version wrote included, are in `entries`.
+    /// The current version (its `data.files` are the entries this version wrote; the files of
+    /// the dataset are in `entries`).
     pub record: Record<Dataset>,
     /// The version ids of the other heads (non-empty after merging branches that both
     /// changed the dataset).
@@ -197,14 +197,16 @@ impl<'a> Datasets<'a> {
                 let mut record = (c.record.version_id == version_id).then_some(c.record);
                 for (id, _) in &order[c.order.len()..] {
                     let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
-                    apply(&mut entries, std::mem::take(&mut r.data.files));
                     if id == version_id {
+                        apply(&mut entries, r.data.files.clone());
                         record = Some(r);
+                    } else {
+                        apply(&mut entries, std::mem::take(&mut r.data.files));
                     }
                 }
                 let record = match record {
                     Some(r) => r,
-                    None => self.read_without_files(version_id)?,
+                    None => self.store.read(Kind::Dataset, version_id)?,
                 };
                 (record, entries)
             }
@@ -216,14 +218,16 @@ impl<'a> Datasets<'a> {
                 let mut record = None;
                 for (id, _) in &order {
                     let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
-                    apply(&mut entries, std::mem::take(&mut r.data.files));
                     if id == version_id {
+                        apply(&mut entries, r.data.files.clone());
                         record = Some(r);
+                    } else {
+                        apply(&mut entries, std::mem::take(&mut r.data.files));
                     }
                 }
                 let record = match record {
                     Some(r) => r,
-                    None => self.read_without_files(version_id)?,
+                    None => self.store.read(Kind::Dataset, version_id)?,
                 };
                 (record, entries)
             }
@@ -247,12 +251,6 @@ impl<'a> Datasets<'a> {
             .entries
             .get(&Kind::Dataset)
             .and_then(|e| e.get(version_id))
-    }
-
-    fn read_without_files(&self, version_id: &str) -> Result<Record<Dataset>> {
-        let mut r: Record<Dataset> = self.store.read(Kind::Dataset, version_id)?;
-        r.data.files.clear();
-        Ok(r)
     }
 
     /// Every version of the dataset `object_id` (its initial identifier), oldest first.

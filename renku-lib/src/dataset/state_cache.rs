@@ -45,8 +45,7 @@ pub struct CachedState {
     pub object_id: String,
     /// The versions folded, in the order they were applied (the cache key).
     pub order: Vec<FoldedVersion>,
-    /// The record of the version the state is of, without its file entries (`data.files`
-    /// is empty; they are part of `entries`).
+    /// The record of the version the state is of, with the file entries it wrote.
     pub record: Record<Dataset>,
     /// Every file entry by path, removal entries included, sorted by path.
     pub entries: Vec<DatasetFile>,
@@ -105,15 +104,6 @@ pub fn save(
     record: &Record<Dataset>,
     entries: &BTreeMap<String, DatasetFile>,
 ) -> Result<()> {
-    let without_files;
-    let record = if record.data.files.is_empty() {
-        record
-    } else {
-        let mut r = record.clone();
-        r.data.files.clear();
-        without_files = r;
-        &without_files
-    };
     let bytes = encode_parts(&StateRef {
         object_id,
         order,
