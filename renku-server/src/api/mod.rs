@@ -1,0 +1,47 @@
+//! The HTTP API: routes and their handlers.
+
+pub mod access;
+pub mod meta;
+pub mod projects;
+
+use axum::Router;
+use axum::routing::{any, delete, get};
+use tower_http::trace::TraceLayer;
+
+use crate::git;
+use crate::state::AppState;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(meta::healthz))
+        .route("/metrics", get(meta::metrics))
+        .route("/api/data/version", get(meta::version))
+        .route("/api/auth/config", get(meta::auth_config))
+        .route("/api/data/user", get(meta::user))
+        .route("/api/projects", get(projects::list).post(projects::create))
+        .route(
+            "/api/projects/{namespace}/{name}",
+            get(projects::get)
+                .patch(projects::update)
+                .delete(projects::delete),
+        )
+        .route(
+            "/api/projects/{namespace}/{name}/members",
+            get(projects::members).put(projects::set_member),
+        )
+        .route(
+            "/api/projects/{namespace}/{name}/members/{user_id}",
+            delete(projects::remove_member),
+        )
+        .route(
+            "/repos/{namespace}/{repo}/{*rest}",
+            any(git::routes::repository),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

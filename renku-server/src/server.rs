@@ -1,0 +1,141 @@
+//! Starting and stopping the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Authenticator;
+use crate::config::ServerConfig;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::store::ServerStore;
+use crate::store::sqlite::SqliteStore;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The state database could not be opened.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The HTTP client for the identity provider could not be built.
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+}
+
+/// A started server.
+pub struct RunningServer {
+    /// The address it listens on (the real port when 0 was asked for).
+    pub address: SocketAddr,
+    /// The shared state (tests look at it).
+    pub state: AppState,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// The URL it is reached at.
+    pub fn url(&self) -> String {
+        self.state.public_url()
+    }
+
+    /// A handle that stops the server when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stops accepting connections, lets running requests finish, and returns.
+    pub async fn stop(self) -> std::io::Result<()> {
+        self.shutdown.cancel();
+        self.wait().await
+    }
+
+    /// Waits until the server has stopped (after its shutdown token was cancelled).
+    pub async fn wait(self) -> std::io::Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(error) => Err(std::io::Error::other(error)),
+        }
+    }
+}
+
+/// Opens the state, binds the address and serves in the background of the current tokio
+/// runtime.
+pub async fn start(mut config: ServerConfig) -> Result<RunningServer, StartError> {
+    for dir in [
+        config.data_dir.clone(),
+        config.repositories_dir(),
+        config.lfs_dir(),
+    ] {
+        std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir {
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    let store = SqliteStore::open(&config.database_path())?;
+    let requeued = store.requeue_running_jobs()?;
+    if requeued > 0 {
+        tracing::info!(requeued, "index jobs of a previous run queued again");
+    }
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            address: config.bind,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| StartError::Bind {
+        address: config.bind,
+        source,
+    })?;
+    config.bind = address;
+    let auth = match &config.oidc {
+        Some(oidc) => {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(15))
+                .build()
+                .map_err(|e| StartError::Client(e.to_string()))?;
+            Some(Arc::new(Authenticator::new(oidc.clone(), client)))
+        }
+        None => None,
+    };
+    let state = AppState {
+        config: Arc::new(config),
+        store: Arc::new(store) as Arc<dyn ServerStore>,
+        auth,
+        metrics: Arc::new(Metrics::default()),
+        index_wakeup: Arc::new(Notify::new()),
+    };
+    let shutdown = CancellationToken::new();
+    let app = crate::api::router(state.clone());
+    let token = shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+    });
+    tracing::info!(%address, "renku-server listening");
+    Ok(RunningServer {
+        address,
+        state,
+        shutdown,
+        task,
+    })
+}

@@ -1,0 +1,35 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::auth::Authenticator;
+use crate::config::ServerConfig;
+use crate::metrics::Metrics;
+use crate::store::ServerStore;
+
+/// Shared state of the running server (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration.
+    pub config: Arc<ServerConfig>,
+    /// Projects, members, users, jobs.
+    pub store: Arc<dyn ServerStore>,
+    /// Token validation; `None` when no identity provider is configured.
+    pub auth: Option<Arc<Authenticator>>,
+    /// Counters served at `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Woken when an index job is queued.
+    pub index_wakeup: Arc<Notify>,
+}
+
+impl AppState {
+    /// The URL the server is reached at, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.config.public_url {
+            Some(url) => url.clone(),
+            None => format!("http://{}", self.config.bind),
+        }
+    }
+}
