@@ -49,6 +49,20 @@ pub struct ServerConfig {
     pub oidc: Option<OidcConfig>,
     /// The `git` executable that provides `http-backend`.
     pub git: PathBuf,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<TlsConfig>,
+    /// Forward requests under `/auth/` to this URL's `/auth/` (the identity provider), for
+    /// clients that expect Keycloak under the platform's own host, as renku-python does.
+    pub auth_proxy: Option<String>,
+}
+
+/// Certificate and key for HTTPS.
+#[derive(Debug, Clone)]
+pub struct TlsConfig {
+    /// PEM file with the certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM file with the private key.
+    pub key: PathBuf,
 }
 
 /// How access tokens are validated.
@@ -76,6 +90,9 @@ struct FileConfig {
     bind: Option<String>,
     public_url: Option<String>,
     git: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    auth_proxy: Option<String>,
     oidc: Option<FileOidc>,
 }
 
@@ -170,6 +187,33 @@ impl ServerConfig {
             .map(PathBuf::from)
             .or(file.git)
             .unwrap_or_else(|| PathBuf::from("git"));
+        let tls_cert = env("RENKU_SERVER_TLS_CERT")
+            .map(PathBuf::from)
+            .or(file.tls_cert);
+        let tls_key = env("RENKU_SERVER_TLS_KEY")
+            .map(PathBuf::from)
+            .or(file.tls_key);
+        let tls = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some(TlsConfig { cert, key }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    key: "tls_cert/tls_key".into(),
+                    message: "give both the certificate and the key, or neither".into(),
+                });
+            }
+        };
+        let auth_proxy = env("RENKU_SERVER_AUTH_PROXY")
+            .or(file.auth_proxy)
+            .map(|url| url.trim_end_matches('/').to_string());
+        if let Some(url) = &auth_proxy
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "auth_proxy".into(),
+                message: format!("'{url}' must be an http(s) URL"),
+            });
+        }
 
         let issuer = env("RENKU_SERVER_OIDC_ISSUER").or(file_oidc.issuer);
         let oidc = match issuer {
@@ -226,6 +270,8 @@ impl ServerConfig {
             public_url,
             oidc,
             git,
+            tls,
+            auth_proxy,
         })
     }
 
@@ -237,6 +283,8 @@ impl ServerConfig {
             public_url: None,
             oidc: None,
             git: PathBuf::from("git"),
+            tls: None,
+            auth_proxy: None,
         }
     }
 
@@ -364,6 +412,16 @@ mod tests {
         )
         .expect_err("unknown key");
         assert!(error.to_string().contains("unknown_key"), "{error}");
+
+        let error = ServerConfig::load_with_env(
+            &Overrides {
+                data_dir: Some("/d".into()),
+                ..Overrides::default()
+            },
+            env_of(&[("RENKU_SERVER_TLS_CERT", "/cert.pem")]),
+        )
+        .expect_err("cert without key");
+        assert!(error.to_string().contains("tls_cert"), "{error}");
 
         let error = ServerConfig::load_with_env(
             &Overrides {

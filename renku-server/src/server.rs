@@ -39,6 +39,16 @@ pub enum StartError {
     /// The HTTP client for the identity provider could not be built.
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
+    /// The TLS certificate or key could not be loaded.
+    #[error("cannot load the TLS certificate {cert} and key {key}: {source}")]
+    Tls {
+        /// Certificate file.
+        cert: std::path::PathBuf,
+        /// Key file.
+        key: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
 }
 
 /// A started server.
@@ -116,21 +126,61 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, StartError
         }
         None => None,
     };
+    let proxy_client = match &config.auth_proxy {
+        Some(_) => Some(
+            reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| StartError::Client(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let tls = match &config.tls {
+        Some(tls) => Some(
+            axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .map_err(|source| StartError::Tls {
+                    cert: tls.cert.clone(),
+                    key: tls.key.clone(),
+                    source,
+                })?,
+        ),
+        None => None,
+    };
     let state = AppState {
         config: Arc::new(config),
         store: Arc::new(store) as Arc<dyn ServerStore>,
         auth,
         metrics: Arc::new(Metrics::default()),
         index_wakeup: Arc::new(Notify::new()),
+        proxy_client,
     };
     let shutdown = CancellationToken::new();
     let app = crate::api::router(state.clone());
     let token = shutdown.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { token.cancelled().await })
-            .await
-    });
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move { token.cancelled().await })
+                .await
+        }),
+        Some(tls) => {
+            let listener = listener
+                .into_std()
+                .map_err(|source| StartError::Bind { address, source })?;
+            let server = axum_server::from_tcp_rustls(listener, tls)
+                .map_err(|source| StartError::Bind { address, source })?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                token.cancelled().await;
+                // Running requests (a push) get time to finish.
+                stopper.graceful_shutdown(Some(Duration::from_secs(60)));
+            });
+            tokio::spawn(async move { server.handle(handle).serve(app.into_make_service()).await })
+        }
+    };
     tracing::info!(%address, "renku-server listening");
     Ok(RunningServer {
         address,

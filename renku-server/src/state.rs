@@ -22,6 +22,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Woken when an index job is queued.
     pub index_wakeup: Arc<Notify>,
+    /// HTTP client for `/auth/` forwarding (no redirects followed); `None` when off.
+    pub proxy_client: Option<reqwest::Client>,
 }
 
 impl AppState {
@@ -29,7 +31,14 @@ impl AppState {
     pub fn public_url(&self) -> String {
         match &self.config.public_url {
             Some(url) => url.clone(),
-            None => format!("http://{}", self.config.bind),
+            None => {
+                let scheme = if self.config.tls.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{}", self.config.bind)
+            }
         }
     }
 }

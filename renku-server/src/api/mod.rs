@@ -1,6 +1,7 @@
 //! The HTTP API: routes and their handlers.
 
 pub mod access;
+pub mod auth_proxy;
 pub mod meta;
 pub mod projects;
 
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
             "/repos/{namespace}/{repo}/{*rest}",
             any(git::routes::repository),
         )
+        .route("/auth/{*rest}", any(auth_proxy::forward))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,

@@ -5,3 +5,4 @@ mod auth;
 mod git;
 mod projects;
 mod support;
+mod tls;

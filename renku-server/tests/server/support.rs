@@ -162,11 +162,24 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        Self::start_with(|_, _, _| {}).await
+    }
+
+    /// A server whose configuration `adjust` changes first (given the identity provider and
+    /// a scratch directory); with TLS configured, the client trusts `tls/ca.pem` there.
+    pub async fn start_with(adjust: impl FnOnce(&mut ServerConfig, &TestIdp, &Path)) -> TestServer {
         let idp = TestIdp::start().await;
         let data = tempfile::tempdir().expect("data dir");
         let mut config = ServerConfig::new(data.path().join("state"));
         config.bind = "127.0.0.1:0".parse().expect("address");
         config.oidc = Some(idp.oidc_config());
+        adjust(&mut config, &idp, data.path());
+        let mut http = reqwest::Client::builder();
+        if config.tls.is_some() {
+            let ca = std::fs::read(data.path().join("tls/ca.pem")).expect("ca");
+            http =
+                http.tls_certs_only([reqwest::Certificate::from_pem(&ca).expect("ca certificate")]);
+        }
         let server = start(config).await.expect("server starts");
         let url = server.url();
         TestServer {
@@ -174,7 +187,7 @@ impl TestServer {
             server,
             idp,
             url,
-            http: reqwest::Client::new(),
+            http: http.build().expect("client"),
             _data: data,
         }
     }
@@ -216,8 +229,19 @@ impl TestServer {
 
 /// Runs a command, returning (success, stdout, stderr).
 pub fn run(dir: &Path, program: &str, args: &[&str]) -> (bool, String, String) {
+    run_with_env(dir, program, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+pub fn run_with_env(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
     let output = std::process::Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -242,4 +266,30 @@ pub fn have_git_lfs() -> bool {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false)
+}
+
+/// A throw-away certificate authority and a server certificate for 127.0.0.1 and
+/// localhost, written as `ca.pem`, `cert.pem`, `key.pem` into `dir`.
+pub fn make_tls(dir: &Path) -> renku_server::config::TlsConfig {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    std::fs::create_dir_all(dir).expect("tls dir");
+    let ca_key = KeyPair::generate().expect("ca key");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "renku-server test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).expect("ca certificate");
+    let issuer = Issuer::new(ca_params, ca_key);
+    let key = KeyPair::generate().expect("server key");
+    let params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .expect("server params");
+    let cert = params.signed_by(&key, &issuer).expect("server certificate");
+    std::fs::write(dir.join("ca.pem"), ca_cert.pem()).expect("write");
+    std::fs::write(dir.join("cert.pem"), cert.pem()).expect("write");
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).expect("write");
+    renku_server::config::TlsConfig {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    }
 }
