@@ -3,6 +3,7 @@
 pub mod access;
 pub mod auth_proxy;
 pub mod meta;
+pub mod openapi;
 pub mod projects;
 
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/data/version", get(meta::version))
         .route("/api/auth/config", get(meta::auth_config))
         .route("/api/data/user", get(meta::user))
+        .route("/api/openapi.json", get(openapi::serve))
         .route("/api/projects", get(projects::list).post(projects::create))
         .route(
             "/api/projects/{namespace}/{name}",

@@ -259,4 +259,14 @@ async fn discovery_health_metrics_and_version() {
     assert!(metrics.contains("route=\"/healthz\""), "{metrics}");
     assert!(metrics.contains("renku_server_http_request_duration_seconds_bucket"));
     assert!(metrics.trim_end().ends_with("# EOF"));
+
+    let openapi: Value = server
+        .get("/api/openapi.json", None)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(openapi["paths"]["/api/projects"]["post"].is_object());
 }
