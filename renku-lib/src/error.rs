@@ -146,6 +146,9 @@ pub enum Error {
     /// Building, validating or writing the knowledge graph failed (see [`crate::graph`]).
     #[error(transparent)]
     Graph(Box<crate::graph::GraphError>),
+    /// Logging in to or out of a Renku server failed (see [`crate::platform`]).
+    #[error(transparent)]
+    Platform(Box<crate::platform::PlatformError>),
 }
 
 impl From<crate::graph::GraphError> for Error {
@@ -165,6 +168,7 @@ impl Error {
             Error::MigrationRequired { .. } => ExitCode::MigrationRequired,
             Error::UnsupportedProject { .. } => ExitCode::Unsupported,
             Error::Remote(err) => err.exit_code(),
+            Error::Platform(err) => err.exit_code(),
             Error::Export(e) => match e.as_ref() {
                 crate::dataset_export::ExportError::MissingServer
                 | crate::dataset_export::ExportError::MissingDataverseName { .. }

@@ -20,6 +20,7 @@ pub mod graph;
 pub mod interrupt;
 pub mod maintenance;
 pub mod model;
+pub mod platform;
 pub mod project;
 pub mod repo;
 pub mod storage;
