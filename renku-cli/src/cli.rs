@@ -93,4 +93,8 @@ pub enum Command {
     Githooks(commands::githooks::GithooksCommand),
     Doctor(commands::doctor::DoctorArgs),
     Completion(commands::completion::CompletionArgs),
+    Login(commands::login::LoginArgs),
+    Logout(commands::logout::LogoutArgs),
+    #[command(hide = true)]
+    Credentials(commands::credentials::CredentialsArgs),
 }

@@ -4,6 +4,7 @@
 pub mod clone;
 pub mod completion;
 pub mod config;
+pub mod credentials;
 pub mod dataset;
 pub mod doctor;
 pub mod execution;
@@ -13,6 +14,8 @@ pub mod graph;
 pub mod init;
 pub mod lfs;
 pub mod log;
+pub mod login;
+pub mod logout;
 pub mod migrate;
 pub mod mv;
 pub mod project;
@@ -101,6 +104,9 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
             | Command::Clone(_)
             | Command::Completion(_)
             | Command::Migrate(_)
+            | Command::Login(_)
+            | Command::Logout(_)
+            | Command::Credentials(_)
             | Command::Githooks(githooks::GithooksCommand::PreCommit(_))
     );
     if !exempt {
@@ -131,5 +137,8 @@ pub fn run(cli: Cli, argv: Vec<String>) -> Result<u8> {
         Command::Githooks(cmd) => githooks::run(&env, cmd),
         Command::Doctor(args) => doctor::run(&env, args),
         Command::Completion(args) => completion::run(args),
+        Command::Login(args) => login::run(&env, args),
+        Command::Logout(args) => logout::run(&env, args),
+        Command::Credentials(args) => credentials::run(&env, args),
     }
 }

@@ -51,9 +51,11 @@ pub struct Imported {
     pub lfs: Tracked,
 }
 
-/// The provider settings of this machine (environment overrides included).
+/// The provider settings of this machine (environment overrides included), with the tokens
+/// `renku login` stored (sent to the Renku deployments they belong to).
 pub fn settings() -> ProviderSettings {
     ProviderSettings::from_env()
+        .with_tokens(std::sync::Arc::new(crate::platform::StoredTokens::new()))
 }
 
 /// Looks `uri` up without downloading anything.
