@@ -243,11 +243,14 @@ enum Discovery {
     Status(u16, &'static str, String),
 }
 
+/// A request the local server got: (method, path, Authorization header).
+type Seen = (String, String, Option<String>);
+
 struct LocalServer {
     base: String,
     port: u16,
-    /// Every request: (method, path, Authorization header).
-    requests: Arc<Mutex<Vec<(String, String, Option<String>)>>>,
+    /// Every request.
+    requests: Arc<Mutex<Vec<Seen>>>,
     server: Arc<tiny_http::Server>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -269,12 +272,13 @@ impl LocalServer {
                 log.lock()
                     .unwrap()
                     .push((request.method().to_string(), path.clone(), auth));
-                let json = tiny_http::Header::from_bytes("Content-Type", "application/json")
-                    .unwrap();
+                let json =
+                    tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap();
                 let response = if path == "/api/auth/config" {
                     match &discovery {
-                        Discovery::Json(body) => tiny_http::Response::from_string(body.clone())
-                            .with_header(json),
+                        Discovery::Json(body) => {
+                            tiny_http::Response::from_string(body.clone()).with_header(json)
+                        }
                         Discovery::Status(code, ctype, body) => {
                             tiny_http::Response::from_string(body.clone())
                                 .with_status_code(*code)
@@ -300,7 +304,7 @@ impl LocalServer {
         }
     }
 
-    fn requests(&self) -> Vec<(String, String, Option<String>)> {
+    fn requests(&self) -> Vec<Seen> {
         self.requests.lock().unwrap().clone()
     }
 }
@@ -390,7 +394,14 @@ fn login_stores_a_jwt_and_the_helper_answers_for_that_host_only() {
     let env = TestEnv::new();
     // Outside any repository: only the token is stored. The provider's own address is a
     // classic deployment (no /api/auth/config), so the Keycloak layout is used.
-    let out = login_approved(&env, &env.work(), &provider, &provider.base_url(), &[], "alice");
+    let out = login_approved(
+        &env,
+        &env.work(),
+        &provider,
+        &provider.base_url(),
+        &[],
+        "alice",
+    );
     assert_contains(&out, "user_code=");
     let tokens = env.stored_tokens();
     assert_eq!(tokens.len(), 1, "{tokens:?}");
@@ -449,7 +460,13 @@ fn login_without_an_endpoint_uses_the_configured_one() {
     };
     env.ok(
         &env.work(),
-        &["config", "set", "--global", "endpoint", &provider.base_url()],
+        &[
+            "config",
+            "set",
+            "--global",
+            "endpoint",
+            &provider.base_url(),
+        ],
     );
     login_approved(&env, &env.work(), &provider, "", &["--no-git"], "bob");
     assert_eq!(env.stored_tokens()[0].0, provider.host_key());
@@ -467,12 +484,25 @@ fn login_in_a_project_routes_the_remote_through_the_deployment_and_logout_restor
     let host = provider.host_key();
     let commits = env.commit_count(&root);
 
-    login_approved(&env, &root, &provider, &provider.base_url(), &["-y"], "carol");
+    login_approved(
+        &env,
+        &root,
+        &provider,
+        &provider.base_url(),
+        &["-y"],
+        "carol",
+    );
     let url = env.git(&root, &["remote", "get-url", "origin"]);
-    assert_eq!(url.trim(), format!("https://{host}/repos/group/project.git"));
+    assert_eq!(
+        url.trim(),
+        format!("https://{host}/repos/group/project.git")
+    );
     let backup = env.git(&root, &["remote", "get-url", "renku-backup-origin"]);
     assert_eq!(backup.trim(), original);
-    let helper = env.git(&root, &["config", "--local", "--get-all", "credential.helper"]);
+    let helper = env.git(
+        &root,
+        &["config", "--local", "--get-all", "credential.helper"],
+    );
     assert_eq!(
         helper.trim(),
         format!("!renku credentials --hostname {host}")
@@ -499,7 +529,14 @@ fn login_in_a_project_routes_the_remote_through_the_deployment_and_logout_restor
     assert!(!other.status.success());
 
     // Logging in again keeps the first backup.
-    let out = login_approved(&env, &root, &provider, &provider.base_url(), &["--yes"], "carol");
+    let out = login_approved(
+        &env,
+        &root,
+        &provider,
+        &provider.base_url(),
+        &["--yes"],
+        "carol",
+    );
     assert!(!out.is_empty());
     let backup = env.git(&root, &["remote", "get-url", "renku-backup-origin"]);
     assert_eq!(backup.trim(), original);
@@ -512,7 +549,11 @@ fn login_in_a_project_routes_the_remote_through_the_deployment_and_logout_restor
     );
     let remotes = env.git(&root, &["remote"]);
     assert_eq!(remotes.trim(), "origin");
-    let helper = env.git_with_input(&root, &["config", "--local", "--get-all", "credential.helper"], "");
+    let helper = env.git_with_input(
+        &root,
+        &["config", "--local", "--get-all", "credential.helper"],
+        "",
+    );
     assert_eq!(stdout(&helper), "");
     assert!(env.stored_tokens().is_empty());
     // The project's history was not touched by any of this.
@@ -535,7 +576,10 @@ fn the_remote_is_only_changed_after_confirmation_or_with_the_warning_off() {
     assert_contains(&stderr(&o), "renku-backup-origin");
     assert!(!stdout(&o).contains("user_code="), "{}", stdout(&o));
     assert!(env.stored_tokens().is_empty());
-    assert_eq!(env.git(&root, &["remote", "get-url", "origin"]).trim(), original);
+    assert_eq!(
+        env.git(&root, &["remote", "get-url", "origin"]).trim(),
+        original
+    );
 
     // With show_login_warning off, no question.
     env.ok(
@@ -558,8 +602,18 @@ fn no_git_logs_in_without_touching_the_repository() {
     let root = env.project_with(&[]);
     env.git(&root, &["remote", "add", "origin", "git@h.org:ns/p.git"]);
     let config_before = std::fs::read(root.join(".git/config")).unwrap();
-    login_approved(&env, &root, &provider, &provider.base_url(), &["--no-git"], "alice");
-    assert_eq!(std::fs::read(root.join(".git/config")).unwrap(), config_before);
+    login_approved(
+        &env,
+        &root,
+        &provider,
+        &provider.base_url(),
+        &["--no-git"],
+        "alice",
+    );
+    assert_eq!(
+        std::fs::read(root.join(".git/config")).unwrap(),
+        config_before
+    );
     assert_eq!(env.stored_tokens().len(), 1);
 }
 
@@ -581,7 +635,10 @@ fn a_denied_login_stores_nothing_and_changes_nothing() {
     assert!(!out.contains("Successfully"), "{out}");
     assert!(env.stored_tokens().is_empty());
     assert!(!env.tokens_file().exists());
-    assert_eq!(std::fs::read(root.join(".git/config")).unwrap(), config_before);
+    assert_eq!(
+        std::fs::read(root.join(".git/config")).unwrap(),
+        config_before
+    );
 }
 
 #[test]
@@ -633,14 +690,21 @@ fn the_identity_provider_is_discovered_and_the_token_goes_to_the_knowledge_graph
         .collect();
     assert!(!kg.is_empty(), "{:?}", server.requests());
     for (_, path, auth) in &kg {
-        assert_eq!(auth.as_deref(), Some(format!("Bearer {token}").as_str()), "{path}");
+        assert_eq!(
+            auth.as_deref(),
+            Some(format!("Bearer {token}").as_str()),
+            "{path}"
+        );
     }
 
     // A document without the token endpoint is completed from the issuer's metadata.
     let env = TestEnv::new();
     let partial = LocalServer::start(Discovery::Json(discovery_json(&provider, false)));
     login_approved(&env, &env.work(), &provider, &partial.base, &[], "carol");
-    assert_eq!(env.stored_tokens()[0].0, format!("127.0.0.1:{}", partial.port));
+    assert_eq!(
+        env.stored_tokens()[0].0,
+        format!("127.0.0.1:{}", partial.port)
+    );
 }
 
 #[test]

@@ -95,7 +95,10 @@ impl OidcProvider {
             let _ = child.wait();
             let text = std::fs::read_to_string(log.path()).unwrap_or_default();
             if status.and_then(|s| s.code()) == Some(3) {
-                return skip(&format!("the npm package oidc-provider is missing ({})", text.trim()));
+                return skip(&format!(
+                    "the npm package oidc-provider is missing ({})",
+                    text.trim()
+                ));
             }
             panic!("the OIDC provider did not start ({status:?}): {text}");
         }

@@ -131,11 +131,13 @@ fn complete(http: &Http, url: &str, served: Served) -> Result<AuthConfig> {
             let device = device
                 .or(meta.device_authorization_endpoint)
                 .ok_or_else(|| {
-                    invalid("neither it nor the issuer names a device authorization endpoint".into())
+                    invalid(
+                        "neither it nor the issuer names a device authorization endpoint".into(),
+                    )
                 })?;
-            let token = token
-                .or(meta.token_endpoint)
-                .ok_or_else(|| invalid("neither it nor the issuer names a token endpoint".into()))?;
+            let token = token.or(meta.token_endpoint).ok_or_else(|| {
+                invalid("neither it nor the issuer names a token endpoint".into())
+            })?;
             (device, token)
         }
     };
@@ -196,5 +198,91 @@ mod tests {
         assert!(check_url("https://x.org/t").is_ok());
         assert!(check_url("ftp://x.org/t").is_err());
         assert!(check_url("/relative").is_err());
+    }
+
+    /// A server answering `routes` (path → status, content type, body).
+    fn serve(routes: Vec<(&'static str, u16, &'static str, String)>) -> String {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        let base = format!("http://127.0.0.1:{port}");
+        std::thread::spawn(move || {
+            for request in server.incoming_requests() {
+                let found = routes.iter().find(|(p, ..)| *p == request.url());
+                let (status, ctype, body) = match found {
+                    Some((_, s, c, b)) => (*s, *c, b.clone()),
+                    None => (404, "application/json", "{}".to_string()),
+                };
+                let header = tiny_http::Header::from_bytes("Content-Type", ctype).unwrap();
+                let _ = request.respond(
+                    tiny_http::Response::from_string(body)
+                        .with_status_code(status)
+                        .with_header(header),
+                );
+            }
+        });
+        base
+    }
+
+    fn http() -> Http {
+        Http::new(std::time::Duration::from_secs(5), "test").unwrap()
+    }
+
+    #[test]
+    fn servers_without_the_document_are_classic_deployments() {
+        let base = serve(vec![]);
+        let e = Endpoint::parse(&base).unwrap();
+        let c = discover_with(&http(), &e).unwrap();
+        assert_eq!(c.source, ConfigSource::KeycloakLayout);
+        assert_eq!(c.issuer, format!("{base}/auth/realms/Renku"));
+        // A web UI's index page for every path, too.
+        let base = serve(vec![(
+            "/api/auth/config",
+            200,
+            "text/html; charset=utf-8",
+            "<html></html>".into(),
+        )]);
+        let c = discover_with(&http(), &Endpoint::parse(&base).unwrap()).unwrap();
+        assert_eq!(c.source, ConfigSource::KeycloakLayout);
+    }
+
+    #[test]
+    fn a_partial_document_is_completed_from_the_issuer() {
+        let issuer_base = serve(vec![(
+            "/idp/.well-known/openid-configuration",
+            200,
+            "application/json",
+            r#"{"issuer":"x","device_authorization_endpoint":"https://idp.org/device","token_endpoint":"https://idp.org/token"}"#.into(),
+        )]);
+        let doc = format!(r#"{{"issuer":"{issuer_base}/idp","client_id":"cli"}}"#);
+        let base = serve(vec![("/api/auth/config", 200, "application/json", doc)]);
+        let c = discover_with(&http(), &Endpoint::parse(&base).unwrap()).unwrap();
+        assert_eq!(c.source, ConfigSource::Discovered);
+        assert_eq!(c.client_id, "cli");
+        assert_eq!(c.device_authorization_endpoint, "https://idp.org/device");
+        assert_eq!(c.token_endpoint, "https://idp.org/token");
+    }
+
+    #[test]
+    fn broken_documents_are_errors() {
+        let cases = [
+            (200, "application/json", "{".to_string()),
+            (200, "application/json", r#"{"client_id":"x"}"#.to_string()),
+            (200, "application/json", r#"{"issuer":"https://i.org","device_authorization_endpoint":"nope","token_endpoint":"https://i.org/t"}"#.to_string()),
+            (200, "text/csv", "a,b".to_string()),
+            (500, "text/plain", "boom".to_string()),
+            (401, "application/json", "{}".to_string()),
+        ];
+        for (status, ctype, body) in cases {
+            let base = serve(vec![("/api/auth/config", status, ctype, body.clone())]);
+            let err = discover_with(&http(), &Endpoint::parse(&base).unwrap()).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    PlatformError::InvalidResponse { .. } | PlatformError::HttpStatus { .. }
+                ),
+                "{status} {body}: {err}"
+            );
+            assert!(err.to_string().contains("/api/auth/config"), "{err}");
+        }
     }
 }

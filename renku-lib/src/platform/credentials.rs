@@ -71,7 +71,11 @@ pub fn answer(
 }
 
 /// [`answer`] with the store `RENKU_TOKEN_STORE` chooses.
-pub fn credentials(command: &str, hostname: Option<&str>, input: &str) -> crate::Result<Option<String>> {
+pub fn credentials(
+    command: &str,
+    hostname: Option<&str>,
+    input: &str,
+) -> crate::Result<Option<String>> {
     if command != "get" {
         return Ok(None);
     }
@@ -96,13 +100,20 @@ mod tests {
         let s = store();
         let input = "protocol=https\nhost=renku.org\npath=repos/ns/p.git\n\n";
         assert_eq!(
-            answer(&s, "get", Some("renku.org"), input).unwrap().as_deref(),
+            answer(&s, "get", Some("renku.org"), input)
+                .unwrap()
+                .as_deref(),
             Some("username=renku\npassword=jwt-a\n")
         );
         assert_eq!(
-            answer(&s, "get", Some("127.0.0.1:8443"), "protocol=https\nhost=127.0.0.1:8443\n")
-                .unwrap()
-                .as_deref(),
+            answer(
+                &s,
+                "get",
+                Some("127.0.0.1:8443"),
+                "protocol=https\nhost=127.0.0.1:8443\n"
+            )
+            .unwrap()
+            .as_deref(),
             Some("username=renku\npassword=jwt-b\n")
         );
         // Without a request host, the helper's host counts; without --hostname, the request's.
@@ -118,7 +129,13 @@ mod tests {
         assert_eq!(answer(&s, "get", None, github).unwrap(), None);
         assert_eq!(answer(&s, "get", Some("unknown.org"), "").unwrap(), None);
         assert_eq!(
-            answer(&s, "get", Some("renku.org"), "protocol=ssh\nhost=renku.org\n").unwrap(),
+            answer(
+                &s,
+                "get",
+                Some("renku.org"),
+                "protocol=ssh\nhost=renku.org\n"
+            )
+            .unwrap(),
             None
         );
         assert_eq!(answer(&s, "store", Some("renku.org"), "").unwrap(), None);

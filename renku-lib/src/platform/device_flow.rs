@@ -544,4 +544,109 @@ mod tests {
             Err(PlatformError::HttpStatus { .. })
         ));
     }
+
+    /// A token endpoint on a local server that answers `answers` in turn (and records the
+    /// forms it got).
+    fn token_server(
+        answers: Vec<(u16, &'static str)>,
+    ) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let port = server.server_addr().to_ip().unwrap().port();
+        let forms = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = forms.clone();
+        std::thread::spawn(move || {
+            for (status, body) in answers {
+                let Ok(mut request) = server.recv() else {
+                    return;
+                };
+                let mut form = String::new();
+                let _ = std::io::Read::read_to_string(request.as_reader(), &mut form);
+                seen.lock().unwrap().push(form);
+                let header =
+                    tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap();
+                let _ = request.respond(
+                    tiny_http::Response::from_string(body)
+                        .with_status_code(status)
+                        .with_header(header),
+                );
+            }
+        });
+        (format!("http://127.0.0.1:{port}/token"), forms)
+    }
+
+    fn config(token_url: &str) -> AuthConfig {
+        AuthConfig {
+            issuer: "http://127.0.0.1/".into(),
+            client_id: "renku-cli".into(),
+            device_authorization_endpoint: "http://127.0.0.1/device".into(),
+            token_endpoint: token_url.into(),
+            source: super::super::auth_config::ConfigSource::Discovered,
+        }
+    }
+
+    #[test]
+    fn polling_over_http_waits_through_pending_answers() {
+        let (url, forms) = token_server(vec![
+            (400, r#"{"error":"authorization_pending"}"#),
+            (400, r#"{"error":"authorization_pending"}"#),
+            (200, r#"{"access_token":"the-token","token_type":"Bearer"}"#),
+        ]);
+        let fast = PollOptions {
+            interval: Some(Duration::from_millis(10)),
+        };
+        let mut waits = Vec::new();
+        let http = Http::new(Duration::from_secs(5), "test").unwrap();
+        let token =
+            poll_for_token_with(&http, &config(&url), &auth(Some(5), 600), &fast, &mut |d| {
+                waits.push(d);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(token.access_token, "the-token");
+        assert_eq!(waits, vec![Duration::from_millis(10); 3]);
+        let forms = forms.lock().unwrap();
+        assert_eq!(forms.len(), 3);
+        for form in forms.iter() {
+            assert!(
+                form.contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"),
+                "{form}"
+            );
+            assert!(form.contains("device_code=dc"), "{form}");
+            assert!(form.contains("client_id=renku-cli"), "{form}");
+        }
+    }
+
+    #[test]
+    fn polling_over_http_stops_at_a_denial_or_a_broken_answer() {
+        let fast = PollOptions {
+            interval: Some(Duration::from_millis(1)),
+        };
+        let http = Http::new(Duration::from_secs(5), "test").unwrap();
+        let (url, _) = token_server(vec![
+            (400, r#"{"error":"authorization_pending"}"#),
+            (400, r#"{"error":"access_denied"}"#),
+        ]);
+        let err = poll_for_token_with(&http, &config(&url), &auth(None, 600), &fast, &mut |_| {
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(err, PlatformError::AccessDenied { .. }), "{err}");
+        let (url, _) = token_server(vec![(200, "<html>")]);
+        let err = poll_for_token_with(&http, &config(&url), &auth(None, 600), &fast, &mut |_| {
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(
+            matches!(err, PlatformError::InvalidResponse { .. }),
+            "{err}"
+        );
+        // An interrupted wait ends the loop before any request.
+        let (url, forms) = token_server(vec![]);
+        let err = poll_for_token_with(&http, &config(&url), &auth(None, 600), &fast, &mut |_| {
+            Err(PlatformError::Interrupted)
+        })
+        .unwrap_err();
+        assert!(matches!(err, PlatformError::Interrupted));
+        assert!(forms.lock().unwrap().is_empty());
+    }
 }

@@ -190,7 +190,10 @@ mod tests {
         assert_eq!(e.to_string(), "https://renkulab.io/");
         assert_eq!(e.token_key(), "renkulab.io");
         assert_eq!(e.base_url(), "https://renkulab.io");
-        assert_eq!(e.url("/api/auth/config"), "https://renkulab.io/api/auth/config");
+        assert_eq!(
+            e.url("/api/auth/config"),
+            "https://renkulab.io/api/auth/config"
+        );
     }
 
     #[test]
@@ -201,7 +204,9 @@ mod tests {
         assert_eq!(e.host(), "127.0.0.1");
         // A default port is not part of the key.
         assert_eq!(
-            Endpoint::parse("https://renku.example.org:443").unwrap().token_key(),
+            Endpoint::parse("https://renku.example.org:443")
+                .unwrap()
+                .token_key(),
             "renku.example.org"
         );
         assert_eq!(
@@ -231,9 +236,18 @@ mod tests {
     #[test]
     fn remotes_give_their_host() {
         let cases = [
-            ("git@gitlab.renkulab.io:ns/p.git", Some("https://gitlab.renkulab.io/")),
-            ("ssh://git@host.org:2222/ns/p.git", Some("https://host.org/")),
-            ("https://renku.org:8443/gitlab/ns/p.git", Some("https://renku.org:8443/")),
+            (
+                "git@gitlab.renkulab.io:ns/p.git",
+                Some("https://gitlab.renkulab.io/"),
+            ),
+            (
+                "ssh://git@host.org:2222/ns/p.git",
+                Some("https://host.org/"),
+            ),
+            (
+                "https://renku.org:8443/gitlab/ns/p.git",
+                Some("https://renku.org:8443/"),
+            ),
             ("http://127.0.0.1:9/ns/p", Some("https://127.0.0.1:9/")),
             ("/srv/git/p.git", None),
             ("../p.git", None),

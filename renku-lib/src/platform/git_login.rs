@@ -207,7 +207,13 @@ impl LocalConfig {
         })
     }
 
-    fn set(&mut self, section: &str, subsection: Option<&str>, key: &str, value: &str) -> Result<()> {
+    fn set(
+        &mut self,
+        section: &str,
+        subsection: Option<&str>,
+        key: &str,
+        value: &str,
+    ) -> Result<()> {
         self.file
             .set_raw_value_by(section, subsection.map(BStr::new), key, value)
             .map(|_| ())
@@ -318,9 +324,13 @@ pub fn apply_logout(root: &Path, host: Option<&str>) -> Result<GitLogout> {
         .file
         .sections_by_name("remote")
         .map(|it| {
-            it.filter_map(|s| s.header().subsection_name().map(|n| n.to_str_lossy().into_owned()))
-                .filter(|n| n.starts_with(BACKUP_PREFIX))
-                .collect()
+            it.filter_map(|s| {
+                s.header()
+                    .subsection_name()
+                    .map(|n| n.to_str_lossy().into_owned())
+            })
+            .filter(|n| n.starts_with(BACKUP_PREFIX))
+            .collect()
         })
         .unwrap_or_default();
     for backup in backups {
@@ -344,7 +354,9 @@ pub fn apply_logout(root: &Path, host: Option<&str>) -> Result<GitLogout> {
             }
         }
         config.set("remote", Some(&name), "url", &url)?;
-        config.file.remove_section("remote", Some(BStr::new(&backup)));
+        config
+            .file
+            .remove_section("remote", Some(BStr::new(&backup)));
         outcome.restored.push((name, url));
     }
     config.save()?;
@@ -380,7 +392,11 @@ mod tests {
             ),
         ];
         for (remote, host, expected) in cases {
-            assert_eq!(renku_repo_url(remote, host).as_deref(), Some(expected), "{remote}");
+            assert_eq!(
+                renku_repo_url(remote, host).as_deref(),
+                Some(expected),
+                "{remote}"
+            );
         }
         assert_eq!(renku_repo_url("/srv/p.git", "h.org"), None);
     }
@@ -391,7 +407,10 @@ mod tests {
             helper_host(&credential_helper("renku.org:8443")),
             Some("renku.org:8443")
         );
-        assert_eq!(helper_host("!renku credentials --hostname=a.org"), Some("a.org"));
+        assert_eq!(
+            helper_host("!renku credentials --hostname=a.org"),
+            Some("a.org")
+        );
         assert_eq!(helper_host("!renku credentials"), Some(""));
         assert_eq!(helper_host("cache --timeout 60"), None);
         assert_eq!(helper_host("store"), None);
@@ -447,7 +466,10 @@ mod tests {
         assert!(out.helper_removed);
         assert_eq!(
             out.restored,
-            vec![("origin".to_string(), "git@gitlab.example.org:ns/p.git".to_string())]
+            vec![(
+                "origin".to_string(),
+                "git@gitlab.example.org:ns/p.git".to_string()
+            )]
         );
         let names: Vec<String> = remotes(root).unwrap().into_iter().map(|r| r.name).collect();
         assert_eq!(names, ["origin"]);
@@ -467,7 +489,10 @@ mod tests {
         assert!(text.contains("helper = store"), "{text}");
         assert!(!text.contains("renku"), "{text}");
         // Nothing left to do: the file is not rewritten.
-        assert_eq!(apply_logout(dir.path(), None).unwrap(), GitLogout::default());
+        assert_eq!(
+            apply_logout(dir.path(), None).unwrap(),
+            GitLogout::default()
+        );
     }
 
     #[test]

@@ -92,7 +92,9 @@ pub fn login_with(
     let plan = match (&root, request.git) {
         (_, false) => None,
         (None, true) => {
-            ui.warning("Not inside a git repository: only the token is stored, no remote is changed.");
+            ui.warning(
+                "Not inside a git repository: only the token is stored, no remote is changed.",
+            );
             None
         }
         (Some(root), true) => {

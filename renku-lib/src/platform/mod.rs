@@ -76,7 +76,10 @@ pub enum PlatformError {
         detail: String,
     },
     /// The user (or the identity provider) refused the login.
-    #[error("Access denied: the login was not approved{}.", description_hint(description))]
+    #[error(
+        "Access denied: the login was not approved{}.",
+        description_hint(description)
+    )]
     AccessDenied {
         /// The server's `error_description`, if any.
         description: Option<String>,
@@ -91,7 +94,10 @@ pub enum PlatformError {
         expires_in: u64,
     },
     /// The authorization server answered with an OAuth error other than the expected ones.
-    #[error("The authorization server at {url} refused the request: {error}{}", description_hint(description))]
+    #[error(
+        "The authorization server at {url} refused the request: {error}{}",
+        description_hint(description)
+    )]
     OAuth {
         /// The token or device endpoint.
         url: String,

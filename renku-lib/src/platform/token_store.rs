@@ -196,7 +196,10 @@ impl std::fmt::Debug for KeyringStore {
 
 impl KeyringStore {
     /// Connects to the keyring service; fails when none answers.
-    #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    ))]
     pub fn connect() -> Result<KeyringStore> {
         let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| {
             PlatformError::StoreUnavailable(format!("No keyring service answers: {e}"))
@@ -205,7 +208,10 @@ impl KeyringStore {
     }
 
     /// Connects to the keyring service; this build has none for this operating system.
-    #[cfg(not(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android")))))]
+    #[cfg(not(all(
+        unix,
+        not(any(target_os = "macos", target_os = "ios", target_os = "android"))
+    )))]
     pub fn connect() -> Result<KeyringStore> {
         Err(PlatformError::StoreUnavailable(
             "This build of renku has no keyring support for this operating system.".into(),
@@ -476,7 +482,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
         }
         assert!(store.remove("a.org").unwrap());
