@@ -54,6 +54,29 @@ pub struct ServerConfig {
     /// Forward requests under `/auth/` to this URL's `/auth/` (the identity provider), for
     /// clients that expect Keycloak under the platform's own host, as renku-python does.
     pub auth_proxy: Option<String>,
+    /// Knowledge graph and SPARQL settings.
+    pub kg: KgConfig,
+}
+
+/// Knowledge graph, indexing and SPARQL settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KgConfig {
+    /// The indexer looks for queued jobs this often even when nothing woke it (seconds).
+    pub index_poll_seconds: u64,
+    /// A SPARQL query is stopped after this many seconds.
+    pub sparql_timeout_seconds: u64,
+    /// A SPARQL answer holds at most this many solutions or triples.
+    pub sparql_max_results: usize,
+}
+
+impl Default for KgConfig {
+    fn default() -> Self {
+        KgConfig {
+            index_poll_seconds: 5,
+            sparql_timeout_seconds: 10,
+            sparql_max_results: 10_000,
+        }
+    }
 }
 
 /// Certificate and key for HTTPS.
@@ -94,6 +117,15 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     auth_proxy: Option<String>,
     oidc: Option<FileOidc>,
+    kg: Option<FileKg>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileKg {
+    index_poll_seconds: Option<u64>,
+    sparql_timeout_seconds: Option<u64>,
+    sparql_max_results: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,6 +296,47 @@ impl ServerConfig {
                 })
             }
         };
+        let file_kg = file.kg.unwrap_or_default();
+        let defaults = KgConfig::default();
+        let number = |key: &str, env_key: &str, from_file: Option<u64>, default: u64| {
+            let value = match env(env_key) {
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| ConfigError::Invalid {
+                        key: key.into(),
+                        message: format!("'{text}' is not a positive number"),
+                    })?,
+                None => from_file.unwrap_or(default),
+            };
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    key: key.into(),
+                    message: "must be at least 1".into(),
+                });
+            }
+            Ok(value)
+        };
+        let kg = KgConfig {
+            index_poll_seconds: number(
+                "kg.index_poll_seconds",
+                "RENKU_SERVER_KG_INDEX_POLL_SECONDS",
+                file_kg.index_poll_seconds,
+                defaults.index_poll_seconds,
+            )?,
+            sparql_timeout_seconds: number(
+                "kg.sparql_timeout_seconds",
+                "RENKU_SERVER_KG_SPARQL_TIMEOUT_SECONDS",
+                file_kg.sparql_timeout_seconds,
+                defaults.sparql_timeout_seconds,
+            )?,
+            sparql_max_results: number(
+                "kg.sparql_max_results",
+                "RENKU_SERVER_KG_SPARQL_MAX_RESULTS",
+                file_kg.sparql_max_results.map(|n| n as u64),
+                defaults.sparql_max_results as u64,
+            )? as usize,
+        };
         Ok(ServerConfig {
             data_dir,
             bind,
@@ -272,6 +345,7 @@ impl ServerConfig {
             git,
             tls,
             auth_proxy,
+            kg,
         })
     }
 
@@ -285,6 +359,7 @@ impl ServerConfig {
             git: PathBuf::from("git"),
             tls: None,
             auth_proxy: None,
+            kg: KgConfig::default(),
         }
     }
 
@@ -301,6 +376,23 @@ impl ServerConfig {
     /// The directory of Git LFS objects.
     pub fn lfs_dir(&self) -> PathBuf {
         self.data_dir.join("lfs")
+    }
+
+    /// The URL the server is reached at, without a trailing slash: `public_url`, else
+    /// `http(s)://<bind>`.
+    pub fn effective_public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => {
+                let scheme = if self.tls.is_some() { "https" } else { "http" };
+                format!("{scheme}://{}", self.bind)
+            }
+        }
+    }
+
+    /// The directory of persisted knowledge-graph graphs.
+    pub fn graphs_dir(&self) -> PathBuf {
+        self.data_dir.join("graphs")
     }
 }
 

@@ -9,10 +9,14 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
 use crate::config::ServerConfig;
+use crate::git::repos;
+use crate::kg::KnowledgeGraph;
+use crate::kg::files::GraphFiles;
+use crate::kg::memory::MemoryGraphStore;
 use crate::metrics::Metrics;
 use crate::state::AppState;
-use crate::store::ServerStore;
 use crate::store::sqlite::SqliteStore;
+use crate::store::{JobStatus, ServerStore};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,9 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The knowledge graph could not be loaded.
+    #[error("cannot load the knowledge graph: {0}")]
+    KnowledgeGraph(String),
 }
 
 /// A started server.
@@ -59,6 +66,7 @@ pub struct RunningServer {
     pub state: AppState,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    indexer: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -78,12 +86,18 @@ impl RunningServer {
         self.wait().await
     }
 
-    /// Waits until the server has stopped (after its shutdown token was cancelled).
+    /// Waits until the server has stopped (after its shutdown token was cancelled): the
+    /// HTTP side, then the indexer (which finishes the job it is working on).
     pub async fn wait(self) -> std::io::Result<()> {
-        match self.task.await {
+        let served = match self.task.await {
             Ok(result) => result,
             Err(error) => Err(std::io::Error::other(error)),
+        };
+        self.shutdown.cancel();
+        if let Err(error) = self.indexer.await {
+            tracing::error!(%error, "the indexer ended abnormally");
         }
+        served
     }
 }
 
@@ -94,6 +108,7 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, StartError
         config.data_dir.clone(),
         config.repositories_dir(),
         config.lfs_dir(),
+        config.graphs_dir(),
     ] {
         std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir {
             path: dir.clone(),
@@ -148,15 +163,28 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, StartError
         ),
         None => None,
     };
+    let store = Arc::new(store) as Arc<dyn ServerStore>;
+    let kg = open_knowledge_graph(&config, &config.effective_public_url())?;
     let state = AppState {
         config: Arc::new(config),
-        store: Arc::new(store) as Arc<dyn ServerStore>,
+        store,
         auth,
         metrics: Arc::new(Metrics::default()),
         index_wakeup: Arc::new(Notify::new()),
         proxy_client,
+        kg,
     };
+    let load_state = state.clone();
+    tokio::task::spawn_blocking(move || load_graphs(&load_state))
+        .await
+        .map_err(|e| StartError::KnowledgeGraph(e.to_string()))??;
     let shutdown = CancellationToken::new();
+    let poll = Duration::from_secs(state.config.kg.index_poll_seconds);
+    let indexer = tokio::spawn(crate::kg::indexer::run(
+        state.clone(),
+        poll,
+        shutdown.clone(),
+    ));
     let app = crate::api::router(state.clone());
     let token = shutdown.clone();
     let task = match tls {
@@ -187,5 +215,60 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, StartError
         state,
         shutdown,
         task,
+        indexer,
     })
+}
+
+fn open_knowledge_graph(
+    config: &ServerConfig,
+    public_url: &str,
+) -> Result<Arc<KnowledgeGraph>, StartError> {
+    let kg_error = |e: &dyn std::fmt::Display| StartError::KnowledgeGraph(e.to_string());
+    let graph = MemoryGraphStore::new().map_err(|e| kg_error(&e))?;
+    let files = GraphFiles::new(config.graphs_dir()).map_err(|e| kg_error(&e))?;
+    let kg = KnowledgeGraph::new(Arc::new(graph), files, public_url).map_err(|e| kg_error(&e))?;
+    Ok(Arc::new(kg))
+}
+
+/// Loads the persisted graphs; projects without a usable one are indexed again (queued at
+/// their head commit) or, without commits, get their project node.
+fn load_graphs(state: &AppState) -> Result<(), StartError> {
+    let kg_error = |e: &dyn std::fmt::Display| StartError::KnowledgeGraph(e.to_string());
+    let started = std::time::Instant::now();
+    let projects = state.store.projects()?;
+    let missing = state.kg.load(&projects).map_err(|e| kg_error(&e))?;
+    let mut queued = 0;
+    for project in &missing {
+        let repo = repos::repository_path(&state.config, &project.namespace, &project.name);
+        let head = repos::head_commit(&repo).unwrap_or_else(|error| {
+            tracing::warn!(project = %project.path(), %error, "cannot read the repository");
+            None
+        });
+        match head {
+            Some(commit) => {
+                let pending = state
+                    .store
+                    .latest_index_job(project.id)?
+                    .is_some_and(|j| j.status == JobStatus::Queued && j.commit == commit);
+                if !pending {
+                    state.store.enqueue_index(project.id, &commit)?;
+                }
+                queued += 1;
+            }
+            None => {
+                let creator = state.store.user(&project.creator)?;
+                state
+                    .kg
+                    .install_empty(project, creator.as_ref())
+                    .map_err(|e| kg_error(&e))?;
+            }
+        }
+    }
+    tracing::info!(
+        projects = projects.len(),
+        reindexing = queued,
+        ms = started.elapsed().as_millis() as u64,
+        "knowledge graph loaded"
+    );
+    Ok(())
 }

@@ -6,6 +6,7 @@ use tokio::sync::Notify;
 
 use crate::auth::Authenticator;
 use crate::config::ServerConfig;
+use crate::kg::KnowledgeGraph;
 use crate::metrics::Metrics;
 use crate::store::ServerStore;
 
@@ -24,21 +25,13 @@ pub struct AppState {
     pub index_wakeup: Arc<Notify>,
     /// HTTP client for `/auth/` forwarding (no redirects followed); `None` when off.
     pub proxy_client: Option<reqwest::Client>,
+    /// The knowledge graph and the search index.
+    pub kg: Arc<KnowledgeGraph>,
 }
 
 impl AppState {
     /// The URL the server is reached at, without a trailing slash.
     pub fn public_url(&self) -> String {
-        match &self.config.public_url {
-            Some(url) => url.clone(),
-            None => {
-                let scheme = if self.config.tls.is_some() {
-                    "https"
-                } else {
-                    "http"
-                };
-                format!("{scheme}://{}", self.config.bind)
-            }
-        }
+        self.config.effective_public_url()
     }
 }

@@ -2,20 +2,51 @@
 
 pub mod access;
 pub mod auth_proxy;
+pub mod kg;
 pub mod meta;
 pub mod openapi;
+pub mod paging;
 pub mod projects;
+pub mod sparql;
 
 use axum::Router;
-use axum::routing::{any, delete, get};
+use axum::routing::{any, delete, get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::git;
 use crate::state::AppState;
 
+/// The knowledge-graph routes, served under `/knowledge-graph` and `/api/kg`.
+fn knowledge_graph() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{namespace}/{name}", get(kg::project))
+        .route("/projects/{namespace}/{name}/datasets", get(kg::datasets))
+        .route(
+            "/projects/{namespace}/{name}/datasets/{slug}/tags",
+            get(kg::tags),
+        )
+        .route(
+            "/projects/{namespace}/{name}/files/{*rest}",
+            get(kg::lineage),
+        )
+        .route("/datasets/{id}", get(kg::dataset))
+        .route("/entities", get(kg::entities))
+}
+
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .nest("/knowledge-graph", knowledge_graph())
+        .nest("/api/kg", knowledge_graph())
+        .route("/sparql", get(sparql::sparql).post(sparql::sparql))
+        .route(
+            "/api/projects/{namespace}/{name}/graph/status",
+            get(kg::graph_status),
+        )
+        .route(
+            "/api/projects/{namespace}/{name}/graph/reindex",
+            post(kg::graph_reindex),
+        )
         .route("/healthz", get(meta::healthz))
         .route("/metrics", get(meta::metrics))
         .route("/api/data/version", get(meta::version))

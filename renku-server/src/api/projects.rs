@@ -100,6 +100,16 @@ pub async fn create(
     })
     .await?;
     tracing::info!(project = %project.path(), "project created");
+    // Found in the knowledge graph before anything is pushed.
+    let kg = state.kg.clone();
+    let store = state.store.clone();
+    let created = project.clone();
+    blocking(move || {
+        let creator = store.user(&created.creator)?;
+        kg.install_empty(&created, creator.as_ref())
+            .map_err(ApiError::internal)
+    })
+    .await?;
     let access = Access::of(&project, &caller, Some(Role::Owner));
     Ok((
         StatusCode::CREATED,
@@ -197,13 +207,14 @@ pub async fn update(
         .transpose()?;
     let store = state.store.clone();
     let description = body.description;
+    let kg = state.kg.clone();
     let updated = blocking(move || {
-        store
-            .update_project(project.id, visibility, description.as_deref())
-            .map_err(ApiError::from)
+        let updated = store.update_project(project.id, visibility, description.as_deref())?;
+        // The graph and the search documents carry the visibility: they change with it.
+        kg.refresh(&updated).map_err(ApiError::internal)?;
+        Ok(updated)
     })
     .await?;
-    state.index_wakeup.notify_one();
     Ok(Json(project_json(&state, &updated, access)))
 }
 
@@ -221,8 +232,10 @@ pub async fn delete(
     }
     let store = state.store.clone();
     let config = state.config.clone();
+    let kg = state.kg.clone();
     blocking(move || {
         store.delete_project(project.id)?;
+        kg.remove(&project).map_err(ApiError::internal)?;
         repos::delete(&repos::repository_path(
             &config,
             &project.namespace,

@@ -237,6 +237,8 @@ pub trait ServerStore: Send + Sync {
     fn members(&self, project_id: i64) -> StoreResult<Vec<Member>>;
     /// The role of a user in a project.
     fn role(&self, project_id: i64, user_id: &str) -> StoreResult<Option<Role>>;
+    /// The projects a user is a member of, with their role, by project id.
+    fn memberships(&self, user_id: &str) -> StoreResult<Vec<(i64, Role)>>;
     /// Adds a member or changes their role.
     fn set_member(&self, project_id: i64, user_id: &str, role: Role) -> StoreResult<()>;
     /// Removes a member; false when they were none.

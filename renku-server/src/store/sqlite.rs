@@ -329,6 +329,22 @@ impl ServerStore for SqliteStore {
         }
     }
 
+    fn memberships(&self, user_id: &str) -> StoreResult<Vec<(i64, Role)>> {
+        self.with(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT project_id, role FROM members WHERE user_id = ?1 ORDER BY project_id",
+            )?;
+            let rows = statement.query_map([user_id], |row| {
+                let role: String = row.get(1)?;
+                Ok((
+                    row.get(0)?,
+                    Role::parse(&role).ok_or_else(|| damaged(format!("unknown role '{role}'")))?,
+                ))
+            })?;
+            rows.collect()
+        })
+    }
+
     fn set_member(&self, project_id: i64, user_id: &str, role: Role) -> StoreResult<()> {
         self.with(|conn| {
             conn.execute(
@@ -516,6 +532,16 @@ mod tests {
             Some(Role::Maintainer)
         );
         assert_eq!(store.members(p.id).expect("members").len(), 2);
+        assert_eq!(
+            store.memberships("bob-id").expect("memberships"),
+            vec![(p.id, Role::Maintainer)]
+        );
+        assert!(
+            store
+                .memberships("carol-id")
+                .expect("memberships")
+                .is_empty()
+        );
         assert!(store.remove_member(p.id, "bob-id").expect("remove"));
         assert!(!store.remove_member(p.id, "bob-id").expect("remove again"));
         let updated = store
