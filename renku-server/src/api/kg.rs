@@ -515,6 +515,9 @@ pub async fn graph_reindex(
     caller: Caller,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    if caller.user().is_none() {
+        return Err(ApiError::unauthorized("log in to re-index a project"));
+    }
     let (project, access) = readable_project(&state, &caller, &namespace, &name).await?;
     if !access.write {
         return Err(ApiError::forbidden(

@@ -3,6 +3,10 @@
 
 mod auth;
 mod git;
+mod kg;
+mod kg_access;
+mod kg_index;
 mod projects;
+mod renku_project;
 mod support;
 mod tls;

@@ -192,6 +192,33 @@ impl TestServer {
         }
     }
 
+    /// Stops the server and starts it again on the same address, data directory and
+    /// identity provider.
+    pub async fn restart(self) -> TestServer {
+        let TestServer {
+            server,
+            idp,
+            _data,
+            data_dir,
+            ..
+        } = self;
+        let address = server.address;
+        server.stop().await.expect("server stops");
+        let mut config = ServerConfig::new(data_dir.clone());
+        config.bind = address;
+        config.oidc = Some(idp.oidc_config());
+        let server = start(config).await.expect("server starts again");
+        let url = server.url();
+        TestServer {
+            server,
+            idp,
+            url,
+            http: reqwest::Client::new(),
+            _data,
+            data_dir,
+        }
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
         let request = self.http.get(format!("{}{path}", self.url));
         match token {
