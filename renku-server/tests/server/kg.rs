@@ -442,3 +442,58 @@ async fn a_second_push_replaces_the_old_graph() {
     .await;
     assert_eq!(p["description"], "Flight delays, revisited");
 }
+
+struct Accept;
+
+impl renku_lib::dataset::import::ImportInteraction for Accept {
+    fn warning(&mut self, _message: &str) {}
+    fn confirm(&mut self, _remote: &renku_lib::dataset_remote::model::RemoteDataset) -> bool {
+        true
+    }
+    fn progress(&self) -> &dyn renku_lib::dataset_remote::download::DownloadProgress {
+        &renku_lib::dataset_remote::download::NoProgress
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_imports_a_dataset_from_the_knowledge_graph() {
+    let server = TestServer::start().await;
+    server.create_project("alice", "flights", "public").await;
+    let alice = server.idp.token("alice");
+    let work = tempfile::tempdir().expect("work");
+    let root = work.path().join("flights");
+    let repo = blocking(move || flights(&root)).await;
+    let (_repo, head) = push(&server, repo, &alice, "alice/flights").await;
+    indexed(&server, None, "alice/flights", &head).await;
+    let list = get_json(&server, "/knowledge-graph/projects/alice/flights/datasets", None, 200).await;
+    let identifier = list[0]["identifier"].as_str().expect("identifier").to_string();
+
+    let target = work.path().join("consumer");
+    let by_id = format!("{}/datasets/{identifier}", server.url);
+    let by_slug = format!("{}/projects/alice/flights/datasets/weather", server.url);
+    let imported = blocking(move || {
+        let consumer = RenkuRepo::init(&target, "consumer", "Uses flights data", &[]);
+        let project = renku_lib::repo::ProjectDir::discover(&consumer.root).expect("project");
+        let ctx = renku_lib::context::CommandContext::new(vec!["dataset".into(), "import".into()]);
+        let mut slugs = Vec::new();
+        for uri in [by_id, by_slug] {
+            let request = renku_lib::dataset::import::ImportRequest {
+                uri,
+                jobs: 1,
+                ..Default::default()
+            };
+            let done = renku_lib::dataset::import::import(&ctx, &project, &request, &mut Accept)
+                .expect("import");
+            slugs.push(done.dataset.slug.clone());
+        }
+        (consumer, slugs)
+    })
+    .await;
+    let (consumer, slugs) = imported;
+    assert_eq!(slugs, vec!["airports", "weather"]);
+    assert_eq!(
+        std::fs::read_to_string(consumer.root.join("data/airports/codes.csv")).expect("file"),
+        "ZRH,Zurich\nGVA,Geneva\n"
+    );
+    assert!(consumer.root.join("data/weather/obs.csv").is_file());
+}

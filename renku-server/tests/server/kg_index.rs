@@ -245,3 +245,70 @@ async fn maintainers_can_reindex() {
     assert_eq!(again["details"]["status"], "success");
     assert_ne!(again["updated"], first["updated"]);
 }
+
+/// Re-indexing a project with a 500-step chain of runs (500 activities and plans). Ignored by
+/// default (recording the chain takes a while); run it with `--ignored --nocapture`. The
+/// budget is 2 s per re-index.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn reindexing_a_500_activity_project_takes_less_than_2_s() {
+    let steps: usize = std::env::var("RENKU_BENCH_STEPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500);
+    let server = TestServer::start().await;
+    server.create_project("alice", "chain", "public").await;
+    let alice = server.idp.token("alice");
+    let work = tempfile::tempdir().expect("work");
+    let root = work.path().join("chain");
+    let started = std::time::Instant::now();
+    let repo = blocking(move || {
+        let repo = RenkuRepo::init(&root, "chain", "A long chain", &[]);
+        repo.commit_file("step-0.txt", "start\n");
+        for i in 1..=steps {
+            let (from, to) = (format!("step-{}.txt", i - 1), format!("step-{i}.txt"));
+            repo.run(&["cp", &from, &to]);
+        }
+        repo
+    })
+    .await;
+    eprintln!("recorded {steps} runs in {:?}", started.elapsed());
+    let (_repo, head) = push(&server, repo, &alice, "alice/chain").await;
+    let started = std::time::Instant::now();
+    indexed(&server, None, "alice/chain", &head).await;
+    eprintln!("first index: {:?}", started.elapsed());
+    let mut worst = std::time::Duration::ZERO;
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let response = server
+            .send(
+                reqwest::Method::POST,
+                "/api/projects/alice/chain/graph/reindex",
+                Some(&alice),
+            )
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 202);
+        let status = indexed(&server, None, "alice/chain", &head).await;
+        assert_eq!(status["details"]["status"], "success");
+        let took = started.elapsed();
+        eprintln!("re-index: {took:?}");
+        worst = worst.max(took);
+    }
+    let lineage = get_json(
+        &server,
+        &format!("/knowledge-graph/projects/alice/chain/files/step-{steps}.txt/lineage"),
+        None,
+        200,
+    )
+    .await;
+    assert_eq!(
+        lineage["lineage"]["nodes"].as_array().expect("nodes").len(),
+        2 * steps + 1
+    );
+    assert!(
+        worst < std::time::Duration::from_secs(2),
+        "re-indexing took {worst:?}"
+    );
+}
