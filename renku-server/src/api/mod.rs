@@ -16,28 +16,43 @@ use tower_http::trace::TraceLayer;
 use crate::git;
 use crate::state::AppState;
 
-/// The knowledge-graph routes, served under `/knowledge-graph` and `/api/kg`.
-fn knowledge_graph() -> Router<AppState> {
-    Router::new()
-        .route("/projects/{namespace}/{name}", get(kg::project))
-        .route("/projects/{namespace}/{name}/datasets", get(kg::datasets))
-        .route(
-            "/projects/{namespace}/{name}/datasets/{slug}/tags",
-            get(kg::tags),
-        )
-        .route(
-            "/projects/{namespace}/{name}/files/{*rest}",
-            get(kg::lineage),
-        )
-        .route("/datasets/{id}", get(kg::dataset))
-        .route("/entities", get(kg::entities))
-}
-
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .nest("/knowledge-graph", knowledge_graph())
-        .nest("/api/kg", knowledge_graph())
+        // The knowledge graph, also under /api/kg as renku clients with a token call it.
+        .route(
+            "/knowledge-graph/projects/{namespace}/{name}",
+            get(kg::project),
+        )
+        .route("/api/kg/projects/{namespace}/{name}", get(kg::project))
+        .route(
+            "/knowledge-graph/projects/{namespace}/{name}/datasets",
+            get(kg::datasets),
+        )
+        .route(
+            "/api/kg/projects/{namespace}/{name}/datasets",
+            get(kg::datasets),
+        )
+        .route(
+            "/knowledge-graph/projects/{namespace}/{name}/datasets/{slug}/tags",
+            get(kg::tags),
+        )
+        .route(
+            "/api/kg/projects/{namespace}/{name}/datasets/{slug}/tags",
+            get(kg::tags),
+        )
+        .route(
+            "/knowledge-graph/projects/{namespace}/{name}/files/{*rest}",
+            get(kg::lineage),
+        )
+        .route(
+            "/api/kg/projects/{namespace}/{name}/files/{*rest}",
+            get(kg::lineage),
+        )
+        .route("/knowledge-graph/datasets/{id}", get(kg::dataset))
+        .route("/api/kg/datasets/{id}", get(kg::dataset))
+        .route("/knowledge-graph/entities", get(kg::entities))
+        .route("/api/kg/entities", get(kg::entities))
         .route("/sparql", get(sparql::sparql).post(sparql::sparql))
         .route(
             "/api/projects/{namespace}/{name}/graph/status",

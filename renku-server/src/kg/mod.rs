@@ -114,7 +114,9 @@ impl KnowledgeGraph {
         triples: Vec<oxigraph::model::Triple>,
     ) -> Result<(), KgError> {
         let iri = self.project_iri(project);
+        let started = std::time::Instant::now();
         self.graph.replace_graph(&iri, &triples)?;
+        let loaded = started.elapsed();
         self.files.write(
             &GraphHeader {
                 project_id: project.id,

@@ -465,8 +465,17 @@ async fn our_client_imports_a_dataset_from_the_knowledge_graph() {
     let repo = blocking(move || flights(&root)).await;
     let (_repo, head) = push(&server, repo, &alice, "alice/flights").await;
     indexed(&server, None, "alice/flights", &head).await;
-    let list = get_json(&server, "/knowledge-graph/projects/alice/flights/datasets", None, 200).await;
-    let identifier = list[0]["identifier"].as_str().expect("identifier").to_string();
+    let list = get_json(
+        &server,
+        "/knowledge-graph/projects/alice/flights/datasets",
+        None,
+        200,
+    )
+    .await;
+    let identifier = list[0]["identifier"]
+        .as_str()
+        .expect("identifier")
+        .to_string();
 
     let target = work.path().join("consumer");
     let by_id = format!("{}/datasets/{identifier}", server.url);

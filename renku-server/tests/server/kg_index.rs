@@ -256,6 +256,10 @@ async fn reindexing_a_500_activity_project_takes_less_than_2_s() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("renku_server=debug"))
+        .with_writer(std::io::stderr)
+        .try_init();
     let server = TestServer::start().await;
     server.create_project("alice", "chain", "public").await;
     let alice = server.idp.token("alice");
