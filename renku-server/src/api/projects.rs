@@ -104,12 +104,16 @@ pub async fn create(
     let kg = state.kg.clone();
     let store = state.store.clone();
     let created = project.clone();
-    blocking(move || {
+    let indexed = blocking(move || {
         let creator = store.user(&created.creator)?;
         kg.install_empty(&created, creator.as_ref())
             .map_err(ApiError::internal)
     })
-    .await?;
+    .await;
+    if let Err(error) = indexed {
+        // The project exists; it becomes searchable with its first indexed push.
+        tracing::warn!(project = %project.path(), ?error, "could not add the new project to the knowledge graph");
+    }
     let access = Access::of(&project, &caller, Some(Role::Owner));
     Ok((
         StatusCode::CREATED,

@@ -21,7 +21,7 @@ pub mod memory;
 pub mod read;
 pub mod store;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use oxigraph::model::NamedNode;
@@ -65,7 +65,8 @@ pub struct KnowledgeGraph {
     files: GraphFiles,
     host: Host,
     base: String,
-    changes: Mutex<()>,
+    /// The commit each project's graph was built from; also serialises changes.
+    installed: Mutex<HashMap<i64, String>>,
 }
 
 impl KnowledgeGraph {
@@ -78,7 +79,7 @@ impl KnowledgeGraph {
             files,
             host: Host::new(base),
             base: base.trim_end_matches('/').to_string(),
-            changes: Mutex::new(()),
+            installed: Mutex::new(HashMap::new()),
         })
     }
 
@@ -102,13 +103,15 @@ impl KnowledgeGraph {
         GraphScope::Only(projects.into_iter().map(|p| self.project_iri(p)).collect())
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, ()>, KgError> {
-        self.changes.lock().map_err(|_| KgError::Poisoned)
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, HashMap<i64, String>>, KgError> {
+        self.installed.lock().map_err(|_| KgError::Poisoned)
     }
 
-    /// Replaces the graph of `project`, its file and its search documents.
+    /// Replaces the graph of `project`, its search documents and its file (in that order:
+    /// what is served changes first, whatever happens to the file).
     fn install(
         &self,
+        installed: &mut HashMap<i64, String>,
         project: &Project,
         commit: &str,
         triples: Vec<oxigraph::model::Triple>,
@@ -116,7 +119,17 @@ impl KnowledgeGraph {
         let iri = self.project_iri(project);
         let started = std::time::Instant::now();
         self.graph.replace_graph(&iri, &triples)?;
+        installed.insert(project.id, commit.to_string());
         let loaded = started.elapsed();
+        let entities = crate::search::documents::project_entities(
+            self.graph.as_ref(),
+            &iri,
+            project,
+            &self.base,
+        )?;
+        let read = started.elapsed();
+        self.search.replace_project(&entities)?;
+        let indexed = started.elapsed();
         self.files.write(
             &GraphHeader {
                 project_id: project.id,
@@ -125,13 +138,15 @@ impl KnowledgeGraph {
             },
             &triples,
         )?;
-        let entities = crate::search::documents::project_entities(
-            self.graph.as_ref(),
-            &iri,
-            project,
-            &self.base,
-        )?;
-        self.search.replace_project(&entities)?;
+        tracing::info!(
+            project = %project.path(),
+            triples = triples.len(),
+            graph_ms = loaded.as_millis() as u64,
+            documents_ms = (read - loaded).as_millis() as u64,
+            search_ms = (indexed - read).as_millis() as u64,
+            file_ms = (started.elapsed() - indexed).as_millis() as u64,
+            "graph installed"
+        );
         Ok(())
     }
 
@@ -139,7 +154,7 @@ impl KnowledgeGraph {
     /// Returns the projects whose graph is missing, damaged or stale (built for another
     /// public URL): they need indexing. Files of projects that no longer exist are deleted.
     pub fn load(&self, projects: &[Project]) -> Result<Vec<Project>, KgError> {
-        let _guard = self.lock()?;
+        let mut installed = self.lock()?;
         let known: BTreeSet<i64> = projects.iter().map(|p| p.id).collect();
         for id in self.files.project_ids()? {
             if !known.contains(&id) {
@@ -153,6 +168,7 @@ impl KnowledgeGraph {
             match self.files.read(project.id) {
                 Ok(Some(stored)) if stored.header.graph == iri.as_str() => {
                     self.graph.replace_graph(&iri, &stored.triples)?;
+                    installed.insert(project.id, stored.header.commit.clone());
                     let entities = crate::search::documents::project_entities(
                         self.graph.as_ref(),
                         &iri,
@@ -185,7 +201,7 @@ impl KnowledgeGraph {
         commit: &str,
         exported: Exported,
     ) -> Result<bool, KgError> {
-        let _guard = self.lock()?;
+        let mut installed = self.lock()?;
         let Some(project) = store.project_by_id(project_id)? else {
             return Ok(false);
         };
@@ -196,7 +212,7 @@ impl KnowledgeGraph {
             &project,
             exported.commit_time.as_ref(),
         );
-        self.install(&project, commit, triples)?;
+        self.install(&mut installed, &project, commit, triples)?;
         Ok(true)
     }
 
@@ -207,7 +223,7 @@ impl KnowledgeGraph {
         project: &Project,
         creator: Option<&UserRecord>,
     ) -> Result<(), KgError> {
-        let _guard = self.lock()?;
+        let mut installed = self.lock()?;
         let iri = self.project_iri(project);
         let triples = export::with_server_facts(
             export::minimal_project_triples(&iri, &self.host, project, creator),
@@ -215,26 +231,24 @@ impl KnowledgeGraph {
             project,
             None,
         );
-        self.install(project, "", triples)
+        self.install(&mut installed, project, "", triples)
     }
 
     /// Brings the server's facts about `project` (visibility, description, …) up to date in
     /// its graph, file and search documents.
     pub fn refresh(&self, project: &Project) -> Result<(), KgError> {
-        let _guard = self.lock()?;
+        let mut installed = self.lock()?;
         let iri = self.project_iri(project);
-        let commit = match self.files.read(project.id) {
-            Ok(Some(stored)) => stored.header.commit,
-            _ => String::new(),
-        };
+        let commit = installed.get(&project.id).cloned().unwrap_or_default();
         let current = self.graph.graph_triples(&iri)?;
         let triples = export::with_server_facts(current, &iri, project, None);
-        self.install(project, &commit, triples)
+        self.install(&mut installed, project, &commit, triples)
     }
 
     /// Removes a project's graph, file and search documents.
     pub fn remove(&self, project: &Project) -> Result<(), KgError> {
-        let _guard = self.lock()?;
+        let mut installed = self.lock()?;
+        installed.remove(&project.id);
         self.graph.remove_graph(&self.project_iri(project))?;
         self.files.remove(project.id)?;
         self.search.remove_project(project.id)?;
