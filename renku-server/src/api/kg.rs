@@ -254,8 +254,8 @@ pub async fn datasets(
     let mut found =
         blocking(move || read::datasets(kg.graph.as_ref(), &graph).map_err(ApiError::from)).await?;
     match sort.0 {
-        "dateModified" => found.sort_by(|a, b| a.date_modified.cmp(&b.date_modified)),
-        _ => found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+        "dateModified" => found.sort_by_key(|a| a.date_modified),
+        _ => found.sort_by_key(|a| a.name.to_lowercase()),
     }
     if sort.1 {
         found.reverse();

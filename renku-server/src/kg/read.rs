@@ -622,8 +622,9 @@ pub fn activities(
         prefix: Option<String>,
         stream: Option<String>,
     }
-    let mut found: BTreeMap<String, (Option<DateTime<FixedOffset>>, Option<String>, Vec<Value>)> =
-        BTreeMap::new();
+    /// Start time, plan command and parameter values of an activity.
+    type Found = (Option<DateTime<FixedOffset>>, Option<String>, Vec<Value>);
+    let mut found: BTreeMap<String, Found> = BTreeMap::new();
     for row in select(
         store,
         &scope,
