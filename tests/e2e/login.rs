@@ -16,14 +16,14 @@ use crate::common::*;
 use crate::oidc::{OidcProvider, jwt_parts};
 
 /// The directory of the `renku` binary under test (git's credential helper runs `renku`).
-fn bin_dir() -> PathBuf {
+pub(crate) fn bin_dir() -> PathBuf {
     Path::new(env!("CARGO_BIN_EXE_renku"))
         .parent()
         .unwrap()
         .to_path_buf()
 }
 
-fn path_with_renku() -> std::ffi::OsString {
+pub(crate) fn path_with_renku() -> std::ffi::OsString {
     let mut paths = vec![bin_dir()];
     if let Some(p) = std::env::var_os("PATH") {
         paths.extend(std::env::split_paths(&p));
@@ -33,7 +33,7 @@ fn path_with_renku() -> std::ffi::OsString {
 
 impl TestEnv {
     /// `renku ARGS` with the file token store, fast polling and `renku` on PATH.
-    fn renku_login_cmd(&self, cwd: &Path, args: &[&str]) -> Command {
+    pub(crate) fn renku_login_cmd(&self, cwd: &Path, args: &[&str]) -> Command {
         let mut cmd = self.renku_in(cwd);
         cmd.args(args)
             .env("RENKU_TOKEN_STORE", "file")
@@ -43,12 +43,12 @@ impl TestEnv {
         cmd
     }
 
-    fn run_login(&self, cwd: &Path, args: &[&str]) -> Output {
+    pub(crate) fn run_login(&self, cwd: &Path, args: &[&str]) -> Output {
         self.renku_login_cmd(cwd, args).output().unwrap()
     }
 
     /// `git ARGS` with `input` on stdin, `renku` on PATH and the file token store.
-    fn git_with_input(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
+    pub(crate) fn git_with_input(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
         let mut child = Command::new("git")
             .current_dir(cwd)
             .args(args)
@@ -79,7 +79,7 @@ impl TestEnv {
     }
 
     /// The tokens stored in the file store, by host.
-    fn stored_tokens(&self) -> Vec<(String, String)> {
+    pub(crate) fn stored_tokens(&self) -> Vec<(String, String)> {
         let Ok(text) = std::fs::read_to_string(self.tokens_file()) else {
             return Vec::new();
         };
@@ -111,7 +111,7 @@ impl TestEnv {
 }
 
 /// A `renku login` running in the background; its output is collected as it comes.
-struct RunningLogin {
+pub(crate) struct RunningLogin {
     child: Child,
     lines: mpsc::Receiver<String>,
     stdout: Vec<String>,
@@ -120,9 +120,13 @@ struct RunningLogin {
 }
 
 impl RunningLogin {
-    fn start(env: &TestEnv, cwd: &Path, args: &[&str]) -> RunningLogin {
-        let mut child = env
-            .renku_login_cmd(cwd, args)
+    pub(crate) fn start(env: &TestEnv, cwd: &Path, args: &[&str]) -> RunningLogin {
+        RunningLogin::spawn(env.renku_login_cmd(cwd, args))
+    }
+
+    /// Starts `command` (a login of any client that prints `…?user_code=CODE`).
+    pub(crate) fn spawn(mut command: Command) -> RunningLogin {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -154,7 +158,7 @@ impl RunningLogin {
     }
 
     /// Waits for the verification URL and returns its user code.
-    fn user_code(&mut self) -> String {
+    pub(crate) fn user_code(&mut self) -> String {
         loop {
             let line = match self.lines.recv_timeout(Duration::from_secs(30)) {
                 Ok(l) => l,
@@ -195,7 +199,7 @@ impl RunningLogin {
     }
 
     /// Waits (at most 60 s) for the command to end: (exit code, stdout, stderr).
-    fn finish(mut self) -> (Option<i32>, String, String) {
+    pub(crate) fn finish(mut self) -> (Option<i32>, String, String) {
         for _ in 0..600 {
             if self.child.try_wait().unwrap().is_some() {
                 return self.collect();
@@ -208,7 +212,7 @@ impl RunningLogin {
 }
 
 /// Logs in to `endpoint` (extra `args` after it) and approves as `account`; asserts success.
-fn login_approved(
+pub(crate) fn login_approved(
     env: &TestEnv,
     cwd: &Path,
     provider: &OidcProvider,
@@ -495,7 +499,8 @@ fn login_in_a_project_routes_the_remote_through_the_deployment_and_logout_restor
     let url = env.git(&root, &["remote", "get-url", "origin"]);
     assert_eq!(
         url.trim(),
-        format!("https://{host}/repos/group/project.git")
+        // The endpoint was named with http://, so the remote stays on http.
+        format!("http://{host}/repos/group/project.git")
     );
     let backup = env.git(&root, &["remote", "get-url", "renku-backup-origin"]);
     assert_eq!(backup.trim(), original);
@@ -589,7 +594,7 @@ fn the_remote_is_only_changed_after_confirmation_or_with_the_warning_off() {
     login_approved(&env, &root, &provider, &provider.base_url(), &[], "alice");
     assert_eq!(
         env.git(&root, &["remote", "get-url", "origin"]).trim(),
-        format!("https://{}/repos/ns/p.git", provider.host_key())
+        format!("http://{}/repos/ns/p.git", provider.host_key())
     );
 }
 

@@ -123,9 +123,10 @@ pub fn default_remote(root: &Path) -> Result<Option<Remote>> {
 }
 
 /// The URL through the deployment `host` (`host[:port]`) for a remote at `remote_url`:
-/// `https://<host>/repos/<path>`, where a leading `gitlab/` of the path is dropped and so is
-/// a `gitlab.` prefix of the host. `None` when the remote is a local path.
-pub fn renku_repo_url(remote_url: &str, host: &str) -> Option<String> {
+/// `<scheme>://<host>/repos/<path>`, where a leading `gitlab/` of the path is dropped and so
+/// is a `gitlab.` prefix of the host; `scheme` is the endpoint's (`https` unless the user
+/// named an `http://` endpoint). `None` when the remote is a local path.
+pub fn renku_repo_url(remote_url: &str, scheme: &str, host: &str) -> Option<String> {
     let parsed = GitRemoteUrl::parse(remote_url)?;
     let mut path = parsed.path.as_str();
     if let Some(rest) = path.strip_prefix("gitlab/") {
@@ -137,7 +138,7 @@ pub fn renku_repo_url(remote_url: &str, host: &str) -> Option<String> {
         format!("{REPOS_PATH}/{path}")
     };
     let host = host.strip_prefix("gitlab.").unwrap_or(host);
-    Some(format!("https://{host}/{path}"))
+    Some(format!("{scheme}://{host}/{path}"))
 }
 
 /// The credential helper for `host`.
@@ -162,9 +163,9 @@ pub fn helper_host(helper: &str) -> Option<&str> {
 
 /// Works out what logging in to `host` changes for `remote`; fails when the remote is a
 /// local path (there is nothing to route through the deployment).
-pub fn plan_login(remote: &Remote, host: &str) -> Result<GitLoginPlan> {
+pub fn plan_login(remote: &Remote, scheme: &str, host: &str) -> Result<GitLoginPlan> {
     let new_url =
-        renku_repo_url(&remote.url, host).ok_or_else(|| PlatformError::NoUniqueRemote {
+        renku_repo_url(&remote.url, scheme, host).ok_or_else(|| PlatformError::NoUniqueRemote {
             detail: format!(
                 "the remote '{}' ({}) is a local path, not a repository on a server",
                 remote.name, remote.url
@@ -393,12 +394,22 @@ mod tests {
         ];
         for (remote, host, expected) in cases {
             assert_eq!(
-                renku_repo_url(remote, host).as_deref(),
+                renku_repo_url(remote, "https", host).as_deref(),
                 Some(expected),
                 "{remote}"
             );
         }
-        assert_eq!(renku_repo_url("/srv/p.git", "h.org"), None);
+        assert_eq!(renku_repo_url("/srv/p.git", "https", "h.org"), None);
+        // An http endpoint (named so by the user) keeps its scheme.
+        assert_eq!(
+            renku_repo_url(
+                "http://127.0.0.1:9000/repos/ns/p.git",
+                "http",
+                "127.0.0.1:9000"
+            )
+            .as_deref(),
+            Some("http://127.0.0.1:9000/repos/ns/p.git")
+        );
     }
 
     #[test]
@@ -441,7 +452,7 @@ mod tests {
         let root = dir.path();
         let remote = default_remote(root).unwrap().unwrap();
         assert_eq!(remote.name, "origin");
-        let plan = plan_login(&remote, "example.org").unwrap();
+        let plan = plan_login(&remote, "https", "example.org").unwrap();
         let done = apply_login(root, &plan).unwrap();
         assert!(!done.backup_existed);
         let names: Vec<String> = remotes(root).unwrap().into_iter().map(|r| r.name).collect();
@@ -456,7 +467,8 @@ mod tests {
         );
         assert!(!text.contains("helper = cache"), "{text}");
         // Logging in again keeps the first backup.
-        let second = apply_login(root, &plan_login(&again, "example.org").unwrap()).unwrap();
+        let second =
+            apply_login(root, &plan_login(&again, "https", "example.org").unwrap()).unwrap();
         assert!(second.backup_existed);
 
         // Another host's logout leaves everything alone.
@@ -514,7 +526,7 @@ mod tests {
             name: "origin".into(),
             url: "/srv/git/p.git".into(),
         };
-        let err = plan_login(&remote, "h.org").unwrap_err();
+        let err = plan_login(&remote, "https", "h.org").unwrap_err();
         assert!(matches!(err, PlatformError::NoUniqueRemote { .. }), "{err}");
     }
 }

@@ -103,7 +103,7 @@ pub fn login_with(
                     detail: "the repository has no remote, or several and the current branch tracks none".into(),
                 }
             })?;
-            let plan = git_login::plan_login(&remote, &host)?;
+            let plan = git_login::plan_login(&remote, endpoint.scheme(), &host)?;
             if !request.yes && should_warn(root) && !ui.confirm_remote_change(&plan) {
                 return Err(PlatformError::Aborted);
             }

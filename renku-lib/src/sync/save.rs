@@ -159,7 +159,19 @@ fn default_remote(root: &Path, branch: &str) -> Result<Option<String>> {
     if all.is_empty() {
         return Ok(None);
     }
-    Ok(config(root, &format!("branch.{branch}.remote"))?.filter(|r| all.contains(r)))
+    if let Some(tracked) =
+        config(root, &format!("branch.{branch}.remote"))?.filter(|r| all.contains(r))
+    {
+        return Ok(Some(tracked));
+    }
+    // The backups `renku login` keeps of the remotes it rerouted are not destinations.
+    let mut own = all
+        .into_iter()
+        .filter(|r| !r.starts_with(crate::platform::git_login::BACKUP_PREFIX));
+    Ok(match (own.next(), own.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
+    })
 }
 
 /// The branch name `branch` pushes to on its remote (its upstream's), if it has one.
