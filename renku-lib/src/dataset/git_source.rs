@@ -56,6 +56,33 @@ fn git_command(dir: Option<&Path>) -> Command {
     cmd
 }
 
+/// The git setting that sends `Authorization: Bearer <token>` to the origin of `remote`
+/// (`http.<origin>/.extraHeader`); `None` for remotes that are not http(s) URLs.
+fn bearer_header_config(remote: &str, token: &str) -> Option<(String, String)> {
+    let parsed = reqwest::Url::parse(remote).ok()?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return None;
+    }
+    let origin = parsed.origin().ascii_serialization();
+    Some((
+        format!("http.{origin}/.extraHeader"),
+        format!("Authorization: Bearer {token}"),
+    ))
+}
+
+/// Adds `key = value` to the configuration of the git command through its environment
+/// (`GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`), after any entries the
+/// environment already has.
+fn add_env_config(cmd: &mut Command, key: &str, value: &str) {
+    let n = std::env::var("GIT_CONFIG_COUNT")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    cmd.env("GIT_CONFIG_COUNT", (n + 1).to_string())
+        .env(format!("GIT_CONFIG_KEY_{n}"), key)
+        .env(format!("GIT_CONFIG_VALUE_{n}"), value);
+}
+
 fn run_git(mut cmd: Command, what: &str) -> Result<String> {
     let out = cmd
         .output()
@@ -82,8 +109,28 @@ pub struct Checkout {
 /// Clones (or fetches) `url` into the project's cache and checks out `reference` (default:
 /// the remote's default branch).
 pub fn checkout(project: &ProjectDir, url: &str, reference: Option<&str>) -> Result<Checkout> {
+    checkout_with_token(project, url, reference, None)
+}
+
+/// Like [`checkout`], sending `token` as a bearer token to the host of `url` (a Renku
+/// deployment's repositories). The token travels in git's environment for these commands
+/// only; it is never written to the clone's configuration or its remote URL.
+pub fn checkout_with_token(
+    project: &ProjectDir,
+    url: &str,
+    reference: Option<&str>,
+    token: Option<&str>,
+) -> Result<Checkout> {
     let dir = project.root().join(cache_dir(url));
     let remote = clone_url(url);
+    let auth = token.and_then(|t| bearer_header_config(remote, t));
+    let git_command = |dir: Option<&Path>| {
+        let mut cmd = git_command(dir);
+        if let Some((key, value)) = &auth {
+            add_env_config(&mut cmd, key, value);
+        }
+        cmd
+    };
     crate::util::ensure_ignored_dir(&project.root().join(crate::store::CACHE_DIR))?;
     if dir.join(".git").is_dir() {
         let mut cmd = git_command(Some(&dir));

@@ -359,8 +359,31 @@ pub(crate) fn copy_from_renku(
         .ok_or_else(|| {
             Error::Failed("The knowledge graph gave no repository URL for the project.".into())
         })?;
-    let co = super::git_source::checkout(project, &url, None)?;
-    let other = crate::store::Store::new(&co.dir);
+    // A private project's repository needs the token `renku login` stored for its host.
+    let token = crate::platform::Endpoint::from_remote_url(&url)
+        .and_then(|endpoint| settings().token_for(&endpoint.token_key()));
+    let co = super::git_source::checkout_with_token(project, &url, None, token.as_deref())?;
+    // A project renku-python wrote is read as `renku migrate` would convert it, into a
+    // scratch directory (the clone stays as it is).
+    let legacy = co.dir.join(crate::project::migrate::LEGACY_DATABASE_DIR);
+    let converted = if !co.dir.join(crate::store::STORE_DIR).is_dir() && legacy.is_dir() {
+        let scratch =
+            tempfile::tempdir().map_err(|e| Error::io("Cannot create a temporary directory", e))?;
+        let git = project.git()?;
+        let (name, email) = git.identity()?;
+        let fallback = crate::model::Person::new(name, Some(email), None);
+        crate::project::migrate::convert_database_into(&legacy, scratch.path(), &fallback)
+            .map_err(|e| {
+                Error::Failed(format!(
+                    "Cannot read the metadata of {}: {e}",
+                    source.project_path
+                ))
+            })?;
+        Some(scratch)
+    } else {
+        None
+    };
+    let other = crate::store::Store::new(converted.as_ref().map_or(co.dir.as_path(), |d| d.path()));
     let datasets = Datasets::load(&other)?;
     let mut state = match datasets.find(&source.dataset_slug)? {
         Some(s) => s,

@@ -227,6 +227,53 @@ pub fn migrate(ctx: &CommandContext, start: &Path) -> Result<MigrateReport> {
     Ok(report)
 }
 
+/// Converts renku-python's object database in `database_dir` (a copy of a project's
+/// `.renku/metadata`, versions 9 and 10) into our format below `root`, as `renku migrate`
+/// would, but as plain files: no git, no commit. Returns what could not be kept exactly.
+/// For readers of repositories they do not own, such as a server indexing a pushed commit.
+pub fn convert_database_into(
+    database_dir: &Path,
+    root: &Path,
+    fallback: &Person,
+) -> Result<Vec<String>> {
+    let db = ObjectDb::open(database_dir, LEGACY_DATABASE_DIR);
+    let legacy = database::read(&db, fallback)
+        .map_err(|e| Error::Failed(format!("the renku-python metadata is damaged.\n{e}")))?;
+    let records = to_records(&legacy, "converted")?;
+    let mut files: Vec<(String, Vec<u8>)> = vec![(
+        FORMAT_FILE.to_string(),
+        crate::store::record::canonical_json(&FormatMarker::current())?,
+    )];
+    fn add<T: serde::Serialize>(
+        files: &mut Vec<(String, Vec<u8>)>,
+        records: &[Record<T>],
+    ) -> Result<()> {
+        for record in records {
+            files.push((
+                Store::record_path(record.kind, &record.version_id),
+                crate::store::record::encode(record)?,
+            ));
+        }
+        Ok(())
+    }
+    add(&mut files, std::slice::from_ref(&records.project))?;
+    add(&mut files, &records.datasets)?;
+    add(&mut files, &records.tags)?;
+    add(&mut files, &records.plans)?;
+    add(&mut files, &records.activities)?;
+    add(&mut files, &records.collections)?;
+    add(&mut files, &records.workflow_file_collections)?;
+    for (rel, bytes) in files {
+        let path = root.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| Error::io(format!("Cannot create {}", parent.display()), e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| Error::io(format!("Cannot write {rel}"), e))?;
+    }
+    Ok(legacy.warnings)
+}
+
 /// Removes what renku-python kept its YAML-era metadata in, as its migration does: the
 /// tracked files under `.renku/datasets`, `.renku/workflow` and `.renku/refs` (dataset
 /// references are symbolic links), and the submodules under `.renku/vendors` it imported
