@@ -16,6 +16,8 @@ use crate::store::{Project, UserRecord};
 
 /// Where a project's renku metadata lives in its repository.
 const STORE_PATH: &str = ".renku/store";
+/// Where renku-python (metadata versions 9 and 10) keeps its object database.
+const LEGACY_DATABASE_PATH: &str = ".renku/metadata";
 
 /// Why a commit could not be exported.
 #[derive(Debug, thiserror::Error)]
@@ -75,14 +77,51 @@ pub fn export_commit(
         DateTime::from_timestamp(t.seconds, 0).map(|d| d.with_timezone(&offset))
     });
     let tree = commit_object.tree().map_err(git)?;
-    let entry = tree.lookup_entry_by_path(STORE_PATH).map_err(git)?;
-    let Some(entry) = entry.filter(|e| e.mode().is_tree()) else {
-        let legacy = tree
-            .lookup_entry_by_path(".renku/metadata")
+    let subtree = |path: &str| -> Result<Option<gix::Tree<'_>>, ExportError> {
+        match tree.lookup_entry_by_path(path).map_err(git)? {
+            Some(e) if e.mode().is_tree() => Ok(Some(e.object().map_err(git)?.into_tree())),
+            _ => Ok(None),
+        }
+    };
+    // The store is read from a scratch directory holding exactly the commit's metadata
+    // files: renku-lib's reader works on a directory and keeps its cache next to it.
+    let scratch = tempfile::tempdir().map_err(|e| ExportError::Io(e.to_string()))?;
+    let mut note = None;
+    if let Some(store_tree) = subtree(STORE_PATH)? {
+        copy_tree(
+            &repository,
+            &store_tree,
+            &scratch.path().join(STORE_PATH),
+            STORE_PATH,
+        )?;
+    } else if let Some(database) = subtree(LEGACY_DATABASE_PATH)? {
+        // A renku-python project (metadata versions 9 and 10): converted as `renku migrate`
+        // would, in the scratch directory only.
+        let dir = scratch.path().join(LEGACY_DATABASE_PATH);
+        copy_tree(&repository, &database, &dir, LEGACY_DATABASE_PATH)?;
+        let fallback = Person::new(
+            creator
+                .and_then(|c| c.name.clone().or_else(|| c.username.clone()))
+                .unwrap_or_else(|| project.namespace.clone()),
+            creator.and_then(|c| c.email.clone()),
+            None,
+        );
+        let warnings =
+            renku_lib::project::migrate::convert_database_into(&dir, scratch.path(), &fallback)
+                .map_err(|e| ExportError::Metadata(e.to_string()))?;
+        if !warnings.is_empty() {
+            note = Some(format!(
+                "read from renku-python metadata: {}",
+                warnings.join("; ")
+            ));
+        }
+    } else {
+        let yaml_era = tree
+            .lookup_entry_by_path(".renku/metadata.yml")
             .map_err(git)?
             .is_some();
-        let note = if legacy {
-            "the repository holds renku-python metadata; run `renku migrate` and push to index its datasets and workflows"
+        let note = if yaml_era {
+            "the repository holds metadata of renku-python before 1.0; run `renku migrate` and push to index its datasets and workflows"
         } else {
             "the repository holds no renku metadata; only the project is indexed"
         };
@@ -91,34 +130,6 @@ pub fn export_commit(
             commit_time,
             note: Some(note.to_string()),
         });
-    };
-
-    // The store is read from a scratch directory holding exactly the commit's metadata
-    // files: renku-lib's reader works on a directory and keeps its cache next to it.
-    let scratch = tempfile::tempdir().map_err(|e| ExportError::Io(e.to_string()))?;
-    let sub = entry.object().map_err(git)?.into_tree();
-    let mut recorder = gix::traverse::tree::Recorder::default();
-    sub.traverse().breadthfirst(&mut recorder).map_err(git)?;
-    let base = scratch.path().join(STORE_PATH);
-    let mut dirs: BTreeSet<std::path::PathBuf> = BTreeSet::new();
-    for record in recorder.records {
-        if !record.mode.is_blob() {
-            continue;
-        }
-        let rel = record.filepath.to_string();
-        if rel.split('/').any(|part| part == ".." || part.is_empty()) {
-            return Err(ExportError::Metadata(format!(
-                "unexpected path '{rel}' in {STORE_PATH}"
-            )));
-        }
-        let path = base.join(&rel);
-        if let Some(parent) = path.parent()
-            && dirs.insert(parent.to_path_buf())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| ExportError::Io(e.to_string()))?;
-        }
-        let blob = repository.find_object(record.oid).map_err(git)?;
-        std::fs::write(&path, &blob.data).map_err(|e| ExportError::Io(e.to_string()))?;
     }
     let store = renku_lib::store::Store::new(scratch.path());
     let graph = renku_lib::graph::build_from_store(&store, host.clone(), None)
@@ -132,8 +143,40 @@ pub fn export_commit(
     Ok(Exported {
         triples,
         commit_time,
-        note: None,
+        note,
     })
+}
+
+/// Writes the blobs of `tree` (the directory `label` of a commit) below `dest`.
+fn copy_tree(
+    repository: &gix::Repository,
+    tree: &gix::Tree<'_>,
+    dest: &Path,
+    label: &str,
+) -> Result<(), ExportError> {
+    let mut recorder = gix::traverse::tree::Recorder::default();
+    tree.traverse().breadthfirst(&mut recorder).map_err(git)?;
+    let mut dirs: BTreeSet<std::path::PathBuf> = BTreeSet::new();
+    for record in recorder.records {
+        if !record.mode.is_blob() {
+            continue;
+        }
+        let rel = record.filepath.to_string();
+        if rel.split('/').any(|part| part == ".." || part.is_empty()) {
+            return Err(ExportError::Metadata(format!(
+                "unexpected path '{rel}' in {label}"
+            )));
+        }
+        let path = dest.join(&rel);
+        if let Some(parent) = path.parent()
+            && dirs.insert(parent.to_path_buf())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| ExportError::Io(e.to_string()))?;
+        }
+        let blob = repository.find_object(record.oid).map_err(git)?;
+        std::fs::write(&path, &blob.data).map_err(|e| ExportError::Io(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// The triple with the node `from` replaced by `to` (the project node of the metadata gets
