@@ -40,13 +40,14 @@ impl Access {
     }
 }
 
-/// The project `namespace/name` if the caller may read it, with their access.
-pub async fn readable_project(
+/// The project `namespace/name` with the caller's access to it, readable or not; `None`
+/// when there is no such project.
+pub async fn project_access(
     state: &AppState,
     caller: &Caller,
     namespace: &str,
     name: &str,
-) -> ApiResult<(Project, Access)> {
+) -> ApiResult<Option<(Project, Access)>> {
     let store = state.store.clone();
     let (ns, n) = (namespace.to_string(), name.to_string());
     let user = caller.user().map(|u| u.id.clone());
@@ -61,16 +62,34 @@ pub async fn readable_project(
         Ok(Some((project, role)))
     })
     .await?;
-    match found {
-        Some((project, role)) => {
-            let access = Access::of(&project, caller, role);
-            if access.read {
-                Ok((project, access))
-            } else {
-                Err(not_found(namespace, name))
-            }
-        }
-        None => Err(not_found(namespace, name)),
+    Ok(found.map(|(project, role)| {
+        let access = Access::of(&project, caller, role);
+        (project, access)
+    }))
+}
+
+/// The project `namespace/name` if the caller may read it, with their access.
+pub async fn readable_project(
+    state: &AppState,
+    caller: &Caller,
+    namespace: &str,
+    name: &str,
+) -> ApiResult<(Project, Access)> {
+    match project_access(state, caller, namespace, name).await? {
+        Some((project, access)) if access.read => Ok((project, access)),
+        _ => Err(not_found(namespace, name)),
+    }
+}
+
+/// `Ok` when `allowed`; otherwise 401 for anonymous callers (they may log in) and 403 with
+/// `message` for signed-in ones.
+pub fn require(caller: &Caller, allowed: bool, message: &str) -> ApiResult<()> {
+    if allowed {
+        Ok(())
+    } else if caller.user().is_none() {
+        Err(ApiError::unauthorized("log in first"))
+    } else {
+        Err(ApiError::forbidden(message))
     }
 }
 

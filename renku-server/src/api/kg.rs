@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use oxigraph::model::NamedNode;
 use serde_json::{Value, json};
 
-use super::access::{Access, readable_project};
+use super::access::{Access, readable_project, require};
 use super::paging;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, blocking};
@@ -515,15 +515,12 @@ pub async fn graph_reindex(
     caller: Caller,
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    if caller.user().is_none() {
-        return Err(ApiError::unauthorized("log in to re-index a project"));
-    }
     let (project, access) = readable_project(&state, &caller, &namespace, &name).await?;
-    if !access.write {
-        return Err(ApiError::forbidden(
-            "only the project's maintainers may re-index it",
-        ));
-    }
+    require(
+        &caller,
+        access.write,
+        "only the project's maintainers may re-index it",
+    )?;
     let store = state.store.clone();
     let path = repos::repository_path(&state.config, &project.namespace, &project.name);
     let job = blocking(move || {

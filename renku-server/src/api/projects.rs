@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::access::{Access, readable_project};
+use super::access::{Access, readable_project, require};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, blocking};
 use crate::git::repos;
@@ -65,14 +65,6 @@ pub async fn create(
         .ok_or_else(|| ApiError::unauthorized("log in to create projects"))?
         .clone();
     let namespace = body.namespace.unwrap_or_else(|| user.username.clone());
-    check_name("namespace", &namespace).map_err(ApiError::bad_request)?;
-    check_name("project name", &body.name).map_err(ApiError::bad_request)?;
-    if namespace != user.username && !user.admin {
-        return Err(ApiError::forbidden(format!(
-            "you may create projects in your own namespace '{}' only",
-            user.username
-        )));
-    }
     let visibility = match &body.visibility {
         Some(text) => parse_visibility(text)?,
         None => Visibility::Private,
@@ -84,6 +76,29 @@ pub async fn create(
         description: body.description.unwrap_or_default(),
         creator: user.id.clone(),
     };
+    let project = create_project(&state, &user, new).await?;
+    let access = Access::of(&project, &caller, Some(Role::Owner));
+    Ok((
+        StatusCode::CREATED,
+        Json(project_json(&state, &project, access)),
+    ))
+}
+
+/// Creates `new` for `user` (its namespace must be theirs unless they are an administrator):
+/// the record, the bare repository, and the project node in the knowledge graph.
+pub async fn create_project(
+    state: &AppState,
+    user: &crate::auth::Identity,
+    new: NewProject,
+) -> ApiResult<Project> {
+    check_name("namespace", &new.namespace).map_err(ApiError::bad_request)?;
+    check_name("project name", &new.name).map_err(ApiError::bad_request)?;
+    if new.namespace != user.username && !user.admin {
+        return Err(ApiError::forbidden(format!(
+            "you may create projects in your own namespace '{}' only",
+            user.username
+        )));
+    }
     let store = state.store.clone();
     let config = state.config.clone();
     let project = blocking(move || {
@@ -114,11 +129,7 @@ pub async fn create(
         // The project exists; it becomes searchable with its first indexed push.
         tracing::warn!(project = %project.path(), ?error, "could not add the new project to the knowledge graph");
     }
-    let access = Access::of(&project, &caller, Some(Role::Owner));
-    Ok((
-        StatusCode::CREATED,
-        Json(project_json(&state, &project, access)),
-    ))
+    Ok(project)
 }
 
 /// `GET /api/projects/{namespace}/{name}`.
@@ -199,11 +210,11 @@ pub async fn update(
     Json(body): Json<UpdateProject>,
 ) -> ApiResult<Json<Value>> {
     let (project, access) = readable_project(&state, &caller, &namespace, &name).await?;
-    if !access.admin {
-        return Err(ApiError::forbidden(
-            "only the project's owners may change it",
-        ));
-    }
+    require(
+        &caller,
+        access.admin,
+        "only the project's owners may change it",
+    )?;
     let visibility = body
         .visibility
         .as_deref()
@@ -229,11 +240,11 @@ pub async fn delete(
     Path((namespace, name)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let (project, access) = readable_project(&state, &caller, &namespace, &name).await?;
-    if !access.admin {
-        return Err(ApiError::forbidden(
-            "only the project's owners may delete it",
-        ));
-    }
+    require(
+        &caller,
+        access.admin,
+        "only the project's owners may delete it",
+    )?;
     let store = state.store.clone();
     let config = state.config.clone();
     let kg = state.kg.clone();
@@ -288,11 +299,11 @@ pub async fn set_member(
     Json(body): Json<SetMember>,
 ) -> ApiResult<Json<Value>> {
     let (project, access) = readable_project(&state, &caller, &namespace, &name).await?;
-    if !access.admin {
-        return Err(ApiError::forbidden(
-            "only the project's owners may manage members",
-        ));
-    }
+    require(
+        &caller,
+        access.admin,
+        "only the project's owners may manage members",
+    )?;
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::bad_request(format!(
             "role must be 'reader', 'maintainer' or 'owner', not '{}'",
@@ -331,11 +342,11 @@ pub async fn remove_member(
     Path((namespace, name, user_id)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let (project, access) = readable_project(&state, &caller, &namespace, &name).await?;
-    if !access.admin {
-        return Err(ApiError::forbidden(
-            "only the project's owners may manage members",
-        ));
-    }
+    require(
+        &caller,
+        access.admin,
+        "only the project's owners may manage members",
+    )?;
     let store = state.store.clone();
     blocking(move || {
         let members = store.members(project.id)?;

@@ -6,11 +6,12 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{http_backend, lfs, repos};
-use crate::api::access::Access;
+use crate::api::access::{Access, project_access};
+use crate::api::projects::create_project;
 use crate::auth::Caller;
 use crate::error::{ApiError, blocking};
 use crate::state::AppState;
-use crate::store::Project;
+use crate::store::{NewProject, Project, Role, Visibility};
 
 /// What a request needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,30 +68,45 @@ fn refuse(caller: &Caller, readable: bool, what: &str) -> Response {
     }
 }
 
-async fn project_and_access(
+/// Push to create: the first step of a push (`info/refs?service=git-receive-pack`) to a
+/// project that does not exist in the caller's own namespace (any namespace for
+/// administrators) creates it, private, as GitLab does. `None` when this request does not
+/// create anything.
+async fn create_on_push(
     state: &AppState,
     caller: &Caller,
     namespace: &str,
     name: &str,
+    rest: &str,
+    need: Need,
 ) -> Result<Option<(Project, Access)>, ApiError> {
-    let store = state.store.clone();
-    let (ns, n) = (namespace.to_string(), name.to_string());
-    let user = caller.user().map(|u| u.id.clone());
-    let found = blocking(move || {
-        let Some(project) = store.project(&ns, &n)? else {
-            return Ok(None);
-        };
-        let role = match &user {
-            Some(id) => store.role(project.id, id)?,
-            None => None,
-        };
-        Ok(Some((project, role)))
-    })
-    .await?;
-    Ok(found.map(|(project, role)| {
-        let access = Access::of(&project, caller, role);
-        (project, access)
-    }))
+    let Some(user) = caller.user() else {
+        return Ok(None);
+    };
+    if need != Need::Write || rest != "info/refs" || (namespace != user.username && !user.admin) {
+        return Ok(None);
+    }
+    let new = NewProject {
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        visibility: Visibility::Private,
+        description: String::new(),
+        creator: user.id.clone(),
+    };
+    let project = match create_project(state, user, new).await {
+        Ok(project) => project,
+        // Created by a concurrent push meanwhile: use that one.
+        Err(error) if error.status == StatusCode::CONFLICT => {
+            return match project_access(state, caller, namespace, name).await? {
+                Some((project, access)) if access.read => Ok(Some((project, access))),
+                _ => Ok(None),
+            };
+        }
+        Err(error) => return Err(error),
+    };
+    tracing::info!(project = %project.path(), user = %user.username, "project created by a push");
+    let access = Access::of(&project, caller, Some(Role::Owner));
+    Ok(Some((project, access)))
 }
 
 /// Handles every request under `/repos/{namespace}/{repo}/{*rest}`.
@@ -108,10 +124,18 @@ pub async fn repository(
     let Some((target, need)) = classify(&method, &rest, &query) else {
         return ApiError::not_found("no such repository endpoint").into_response();
     };
-    let (project, access) = match project_and_access(&state, &caller, &namespace, &name).await {
-        Ok(Some((project, access))) if access.read => (project, access),
-        Ok(_) => return refuse(&caller, false, "read"),
+    let found = match project_access(&state, &caller, &namespace, &name).await {
+        Ok(found) => found,
         Err(error) => return error.into_response(),
+    };
+    let (project, access) = match found {
+        Some((project, access)) if access.read => (project, access),
+        Some(_) => return refuse(&caller, false, "read"),
+        None => match create_on_push(&state, &caller, &namespace, &name, &rest, need).await {
+            Ok(Some(created)) => created,
+            Ok(None) => return refuse(&caller, false, "read"),
+            Err(error) => return error.into_response(),
+        },
     };
     if need == Need::Write && !access.write {
         return refuse(&caller, true, "push to");

@@ -292,3 +292,82 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_to_a_new_project_in_ones_own_namespace_creates_it() {
+    let server = TestServer::start().await;
+    let alice = server.idp.token("alice");
+    let bob = server.idp.token("bob");
+    let admin = server.idp.token("admin");
+    let work = tempfile::tempdir().expect("work");
+    let source = work.path().join("source");
+    make_repository(&source);
+    let push = |token: Option<&str>, project: &str| {
+        let url = remote(&server, token, project);
+        let src = source.clone();
+        blocking(move || run(&src, "git", &["push", "-q", &url, "main"]))
+    };
+    let exists = |token: &str, project: &str| {
+        let request = server.get(&format!("/api/projects/{project}"), Some(token));
+        async move { request.send().await.expect("request").status().as_u16() }
+    };
+
+    // Nobody but alice (and admins) creates projects in alice's namespace by pushing.
+    let (ok, _, _) = push(None, "alice/by-anonymous.git").await;
+    assert!(!ok);
+    let (ok, _, _) = push(Some(&bob), "alice/by-bob.git").await;
+    assert!(!ok);
+    assert_eq!(exists(&admin, "alice/by-anonymous").await, 404);
+    assert_eq!(exists(&admin, "alice/by-bob").await, 404);
+    // A fetch does not create anything either.
+    let response = server
+        .get(
+            "/repos/alice/by-fetch.git/info/refs?service=git-upload-pack",
+            Some(&alice),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+    assert_eq!(exists(&admin, "alice/by-fetch").await, 404);
+
+    // Alice's push creates a private project she owns, with her commits in it.
+    let (ok, _, err) = push(Some(&alice), "alice/pushed.git").await;
+    assert!(ok, "{err}");
+    let project: Value = server
+        .get("/api/projects/alice/pushed", Some(&alice))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(project["visibility"], "private", "{project}");
+    assert_eq!(exists(&bob, "alice/pushed").await, 404);
+    let members: Value = server
+        .get("/api/projects/alice/pushed/members", Some(&alice))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(members[0]["role"], "owner", "{members}");
+    let clone = work.path().join("clone");
+    let url = remote(&server, Some(&alice), "alice/pushed.git");
+    let dir = work.path().to_path_buf();
+    let dest = clone.to_string_lossy().into_owned();
+    let (ok, _, err) = blocking(move || run(&dir, "git", &["clone", "-q", &url, &dest])).await;
+    assert!(ok, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(clone.join("README.md")).expect("file"),
+        "hello\n"
+    );
+    // An administrator may create one anywhere; invalid names are refused.
+    let (ok, _, err) = push(Some(&admin), "bob/set-up-for-bob.git").await;
+    assert!(ok, "{err}");
+    assert_eq!(exists(&admin, "bob/set-up-for-bob").await, 200);
+    let (ok, _, _) = push(Some(&alice), "alice/-bad-name-.git").await;
+    assert!(!ok);
+    assert_eq!(exists(&admin, "alice/-bad-name-").await, 404);
+}
