@@ -8,6 +8,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::Authenticator;
+use crate::auth::seen::SeenUsers;
 use crate::config::ServerConfig;
 use crate::git::repos;
 use crate::kg::KnowledgeGraph;
@@ -169,6 +170,7 @@ pub async fn start(mut config: ServerConfig) -> Result<RunningServer, StartError
         config: Arc::new(config),
         store,
         auth,
+        seen_users: Arc::new(SeenUsers::default()),
         metrics: Arc::new(Metrics::default()),
         index_wakeup: Arc::new(Notify::new()),
         proxy_client,

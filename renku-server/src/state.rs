@@ -5,6 +5,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::auth::Authenticator;
+use crate::auth::seen::SeenUsers;
 use crate::config::ServerConfig;
 use crate::kg::KnowledgeGraph;
 use crate::metrics::Metrics;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub store: Arc<dyn ServerStore>,
     /// Token validation; `None` when no identity provider is configured.
     pub auth: Option<Arc<Authenticator>>,
+    /// The users recently written to `store` (so that requests write only changes).
+    pub seen_users: Arc<SeenUsers>,
     /// Counters served at `/metrics`.
     pub metrics: Arc<Metrics>,
     /// Woken when an index job is queued.

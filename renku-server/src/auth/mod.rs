@@ -5,9 +5,11 @@
 //! not validate is refused (401), never treated as anonymous.
 
 pub mod jwks;
+pub mod seen;
 pub mod token;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -128,15 +130,22 @@ impl FromRequestParts<AppState> for Caller {
             email: identity.email.clone(),
             name: identity.name.clone(),
         };
-        let store = state.store.clone();
         // Remembering users lets owners add members by user name; a failure here must not
-        // refuse an otherwise valid request.
-        if let Err(error) = tokio::task::spawn_blocking(move || store.record_user(&record))
+        // refuse an otherwise valid request. Only a new or changed user (or one not written
+        // for an hour) costs a write: most requests skip the database entirely.
+        let now = Instant::now();
+        if state.seen_users.needs_recording(&record, now) {
+            let store = state.store.clone();
+            let seen = state.seen_users.clone();
+            if let Err(error) = tokio::task::spawn_blocking(move || {
+                seen.record_with(&record, now, |r| store.record_user(r))
+            })
             .await
             .map_err(|e| e.to_string())
             .and_then(|r| r.map_err(|e| e.to_string()))
-        {
-            tracing::warn!(%error, "could not record the user");
+            {
+                tracing::warn!(%error, "could not record the user");
+            }
         }
         Ok(Caller::User(Arc::new(identity)))
     }

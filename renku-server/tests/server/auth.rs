@@ -270,3 +270,48 @@ async fn discovery_health_metrics_and_version() {
         .expect("json");
     assert!(openapi["paths"]["/api/projects"]["post"].is_object());
 }
+
+/// The user row as the database holds it: (email, last_seen).
+fn user_row(server: &TestServer, id: &str) -> Option<(Option<String>, String)> {
+    let db = rusqlite::Connection::open(server.data_dir.join("renku-server.sqlite")).expect("db");
+    db.query_row(
+        "SELECT email, last_seen FROM users WHERE id = ?1",
+        [id],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+    .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_is_written_once_and_again_only_when_the_token_says_something_new() {
+    let server = TestServer::start().await;
+    let token = server.idp.token("carol");
+    assert_eq!(user_status(&server, &token).await, 200);
+    let (email, first_seen) = user_row(&server, "carol-id").expect("carol is recorded");
+    assert_eq!(email.as_deref(), Some("carol@example.org"));
+
+    // More requests with the same claims write nothing (the row keeps its time).
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for _ in 0..3 {
+        assert_eq!(user_status(&server, &token).await, 200);
+        let response = server
+            .get("/knowledge-graph/entities?query=x", Some(&token))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(
+        user_row(&server, "carol-id"),
+        Some((Some("carol@example.org".to_string()), first_seen.clone()))
+    );
+
+    // A changed email is written at once.
+    let mut claims = server.idp.claims("carol");
+    claims["email"] = json!("carol@new.example.org");
+    let changed = server.idp.sign(&claims, &server.idp.key);
+    assert_eq!(user_status(&server, &changed).await, 200);
+    let (email, seen) = user_row(&server, "carol-id").expect("carol is recorded");
+    assert_eq!(email.as_deref(), Some("carol@new.example.org"));
+    assert_ne!(seen, first_seen);
+}
