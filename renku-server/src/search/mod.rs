@@ -18,7 +18,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde_json::Value;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue, SortByString};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+    TermSetQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TantivyDocument,
     Value as _,
@@ -427,9 +430,13 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn access_query(&self, access: &SearchAccess) -> Option<Box<dyn Query>> {
+    /// What `access` may see, as a filter that adds nothing to the score. The caller's
+    /// public projects are left out of the membership terms when public documents are seen
+    /// anyway (their documents all carry `visibility: public`), so that a user who is a
+    /// member of many public projects does not pay one term per project on every search.
+    fn access_query(&self, access: &SearchAccess) -> Result<Option<Box<dyn Query>>, SearchError> {
         if access.everything {
-            return None;
+            return Ok(None);
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if access.public {
@@ -441,16 +448,27 @@ impl SearchIndex {
                 )),
             ));
         }
-        for p in &access.projects {
-            clauses.push((
-                Occur::Should,
-                Box::new(TermQuery::new(
-                    Term::from_field_u64(self.fields.project, *p as u64),
-                    IndexRecordOption::Basic,
-                )),
-            ));
+        let members: Vec<Term> = {
+            let persons = self
+                .persons
+                .lock()
+                .map_err(|_| SearchError::Index("the person registry was poisoned".into()))?;
+            access
+                .projects
+                .iter()
+                .filter(|p| {
+                    !access.public || persons.visibility.get(p) != Some(&Visibility::Public)
+                })
+                .map(|p| Term::from_field_u64(self.fields.project, *p as u64))
+                .collect()
+        };
+        if !members.is_empty() {
+            clauses.push((Occur::Should, Box::new(TermSetQuery::new(members))));
         }
-        Some(Box::new(BooleanQuery::new(clauses)))
+        Ok(Some(Box::new(ConstScoreQuery::new(
+            Box::new(BooleanQuery::new(clauses)),
+            0.0,
+        ))))
     }
 
     fn day(date: NaiveDate, end: bool) -> tantivy::DateTime {
@@ -463,14 +481,18 @@ impl SearchIndex {
     }
 
     /// The query of `request` for a caller with `access`.
-    fn build_query(&self, request: &SearchRequest, access: &SearchAccess) -> Box<dyn Query> {
+    fn build_query(
+        &self,
+        request: &SearchRequest,
+        access: &SearchAccess,
+    ) -> Result<Box<dyn Query>, SearchError> {
         let f = &self.fields;
         let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match request.query.as_deref().map(str::trim) {
             Some(text) if !text.is_empty() => must.push((Occur::Must, self.text_query(text))),
             _ => must.push((Occur::Must, Box::new(AllQuery))),
         }
-        if let Some(filter) = self.access_query(access) {
+        if let Some(filter) = self.access_query(access)? {
             must.push((Occur::Must, filter));
         }
         if !request.kinds.is_empty() {
@@ -522,7 +544,7 @@ impl SearchIndex {
             };
             must.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
-        Box::new(BooleanQuery::new(must))
+        Ok(Box::new(BooleanQuery::new(must)))
     }
 
     /// Runs `request` for a caller with `access`.
@@ -532,7 +554,7 @@ impl SearchIndex {
         access: &SearchAccess,
     ) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
-        let query = self.build_query(request, access);
+        let query = self.build_query(request, access)?;
         let limit = request.per_page.max(1);
         let offset = request
             .per_page

@@ -282,3 +282,41 @@ fn replacing_and_removing_a_project_updates_persons() {
         vec!["Bob Roe", "Carol Poe", "Secret flights", "Secret plans"]
     );
 }
+
+#[test]
+fn members_of_public_and_private_projects_see_both_with_the_same_scores() {
+    let index = index();
+    let query = request(&[("query", "flights")]);
+    let anonymous = index
+        .search(&query, &SearchAccess::anonymous())
+        .expect("search");
+    // A member of the public project 1 and the private project 2: the public one is found
+    // through its visibility, the private one through the membership.
+    let member = index.search(&query, &member_of(&[1, 2])).expect("search");
+    assert_eq!(member.total, anonymous.total + 1);
+    assert!(names(&member).iter().any(|n| n.contains("Secret")));
+    // Access adds nothing to the score: public items score as they do for anyone.
+    let score = |page: &SearchPage, name: &str| {
+        page.items
+            .iter()
+            .find(|i| i["name"] == name)
+            .and_then(|i| i["matchingScore"].as_f64())
+    };
+    assert!(score(&anonymous, "Flights").is_some());
+    assert_eq!(score(&anonymous, "Flights"), score(&member, "Flights"));
+    // Only the member's projects (a role filter): the public project counts again.
+    let only_mine = SearchAccess {
+        everything: false,
+        public: false,
+        projects: vec![1],
+    };
+    let mine = index.search(&query, &only_mine).expect("search");
+    assert_eq!(mine.total, anonymous.total);
+    assert!(!names(&mine).iter().any(|n| n.contains("Secret")));
+    let none = SearchAccess {
+        everything: false,
+        public: false,
+        projects: Vec::new(),
+    };
+    assert_eq!(index.search(&query, &none).expect("search").total, 0);
+}
