@@ -72,6 +72,8 @@ struct Cell {
     /// `{p}` is replaced by the project's name, `{id}` by its dataset's identifier.
     path: &'static str,
     body: Option<Value>,
+    /// A raw body instead (LFS object uploads).
+    raw: Option<Vec<u8>>,
     /// Git and LFS requests authenticate with HTTP Basic (the token as password), as git
     /// does; the rest with a bearer token.
     basic: bool,
@@ -91,6 +93,7 @@ fn cell(
         method,
         path,
         body: None,
+        raw: None,
         basic: false,
         public,
         private,
@@ -132,6 +135,11 @@ fn send(
             .header("Content-Type", content_type)
             .header("Accept", content_type)
             .body(b.to_string());
+    }
+    if let Some(bytes) = &cell.raw {
+        request = request
+            .header("Content-Type", "application/octet-stream")
+            .body(bytes.clone());
     }
     let response = request.send().unwrap();
     let status = response.status().as_u16();
@@ -351,6 +359,16 @@ fn every_endpoint_answers_every_caller_as_its_access_allows() {
             [200, 200, 200, 200],
             [401, 200, 404, 200],
         )),
+        git(Cell {
+            raw: Some(data.to_vec()),
+            ..cell(
+                "lfs object upload",
+                "PUT",
+                "/repos/alice/{p}.git/info/lfs/objects/{oid}",
+                [401, 200, 403, 200],
+                [401, 200, 404, 200],
+            )
+        }),
         git(cell(
             "lfs locks verify",
             "POST",
