@@ -513,6 +513,27 @@ fn every_endpoint_answers_every_caller_as_its_access_allows() {
             let rows = answer["results"]["bindings"].as_array().unwrap().len();
             check(&mut wrong, caller, "sparql", rows > 0, sees_secret[i]);
         }
+        // The protocol's dataset parameters naming the private graph select it only for
+        // those who may read it.
+        let mut request = reqwest::blocking::Client::new()
+            .get(server.at("/sparql"))
+            .query(&[
+                ("query", sparql_default.as_str()),
+                ("default-graph-uri", &server.at("/projects/alice/secret")),
+            ])
+            .header("Accept", "application/sparql-results+json");
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        let answer: Value = request.send().unwrap().json().unwrap();
+        let rows = answer["results"]["bindings"].as_array().map_or(0, Vec::len);
+        check(
+            &mut wrong,
+            caller,
+            "sparql default-graph-uri",
+            rows > 0,
+            sees_secret[i],
+        );
         // The caller's own profile.
         let expected = if token.is_some() { 200 } else { 401 };
         let (status, _) = server.call("GET", "/api/data/user", token, None);

@@ -10,12 +10,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 
 use super::kg::visible_projects;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, blocking};
-use crate::kg::store::{GraphStoreError, QueryAnswer, QueryLimits};
+use crate::kg::store::{GraphStoreError, ProtocolDataset, QueryAnswer, QueryLimits};
 use crate::state::AppState;
 
 /// Answer formats of `SELECT`/`ASK`.
@@ -98,13 +99,14 @@ fn form_pairs(text: &str) -> ApiResult<Vec<(String, String)>> {
     .map_err(|_| ApiError::bad_request("the request parameters cannot be read"))
 }
 
-/// The query text of a request, refusing updates and protocol dataset parameters.
+/// The query text of a request and the dataset its `default-graph-uri`/`named-graph-uri`
+/// parameters name; updates are refused.
 fn query_text(
     method: &Method,
     headers: &HeaderMap,
     raw_query: Option<&str>,
     body: &[u8],
-) -> ApiResult<String> {
+) -> ApiResult<(String, ProtocolDataset)> {
     let mut params = match raw_query {
         Some(q) if !q.is_empty() => form_pairs(q)?,
         _ => Vec::new(),
@@ -138,18 +140,19 @@ fn query_text(
             }
         }
     }
-    for (key, _) in &params {
-        match key.as_str() {
+    let mut dataset = ProtocolDataset::default();
+    for (key, value) in &params {
+        let graphs = match key.as_str() {
             "update" | "using-graph-uri" | "using-named-graph-uri" => {
                 return Err(ApiError::forbidden("this SPARQL endpoint is read-only"));
             }
-            "default-graph-uri" | "named-graph-uri" => {
-                return Err(ApiError::bad_request(
-                    "default-graph-uri and named-graph-uri are not supported: use FROM and FROM NAMED in the query",
-                ));
-            }
-            _ => {}
-        }
+            "default-graph-uri" => &mut dataset.default_graphs,
+            "named-graph-uri" => &mut dataset.named_graphs,
+            _ => continue,
+        };
+        let graph = NamedNode::new(value.trim())
+            .map_err(|e| ApiError::bad_request(format!("{key} '{value}' is not an IRI: {e}")))?;
+        graphs.push(graph);
     }
     let mut queries: Vec<String> = params
         .into_iter()
@@ -163,7 +166,7 @@ fn query_text(
         0 => Err(ApiError::bad_request(
             "no query given (the 'query' parameter)",
         )),
-        1 => Ok(queries.remove(0)),
+        1 => Ok((queries.remove(0), dataset)),
         _ => Err(ApiError::bad_request("give exactly one query")),
     }
 }
@@ -263,7 +266,7 @@ pub async fn sparql(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let text = query_text(&method, &headers, raw.as_deref(), &body)?;
+    let (text, dataset) = query_text(&method, &headers, raw.as_deref(), &body)?;
     let visible = visible_projects(&state, &caller).await?;
     let scope = visible.scope(&state);
     let limits = QueryLimits {
@@ -273,7 +276,7 @@ pub async fn sparql(
     let kg = state.kg.clone();
     let answer = blocking(move || {
         kg.graph
-            .query(&text, &scope, &limits)
+            .query_with_dataset(&text, &dataset, &scope, &limits)
             .map_err(|error| match error {
                 GraphStoreError::Syntax(message) => ApiError::bad_request(message),
                 GraphStoreError::Timeout(limit) => ApiError::unavailable(format!(
@@ -323,7 +326,9 @@ mod tests {
     fn queries_come_from_the_url_the_form_or_the_body() {
         let get = Method::GET;
         assert_eq!(
-            query_text(&get, &HeaderMap::new(), Some("query=ASK%20%7B%7D"), b"").expect("query"),
+            query_text(&get, &HeaderMap::new(), Some("query=ASK%20%7B%7D"), b"")
+                .expect("query")
+                .0,
             "ASK {}"
         );
         let mut form = HeaderMap::new();
@@ -332,7 +337,9 @@ mod tests {
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         assert_eq!(
-            query_text(&Method::POST, &form, None, b"query=ASK+%7B%7D").expect("query"),
+            query_text(&Method::POST, &form, None, b"query=ASK+%7B%7D")
+                .expect("query")
+                .0,
             "ASK {}"
         );
         let mut direct = HeaderMap::new();
@@ -341,7 +348,9 @@ mod tests {
             HeaderValue::from_static("application/sparql-query; charset=utf-8"),
         );
         assert_eq!(
-            query_text(&Method::POST, &direct, None, b"ASK {}").expect("query"),
+            query_text(&Method::POST, &direct, None, b"ASK {}")
+                .expect("query")
+                .0,
             "ASK {}"
         );
         let refused =
@@ -364,14 +373,31 @@ mod tests {
                 .status,
             StatusCode::BAD_REQUEST
         );
+        let (_, dataset) = query_text(
+            &get,
+            &HeaderMap::new(),
+            Some("query=ASK%7B%7D&named-graph-uri=http%3A%2F%2Fx&default-graph-uri=http%3A%2F%2Fy&named-graph-uri=http%3A%2F%2Fz"),
+            b"",
+        )
+        .expect("dataset parameters");
+        assert_eq!(
+            dataset,
+            ProtocolDataset {
+                default_graphs: vec![NamedNode::new_unchecked("http://y")],
+                named_graphs: vec![
+                    NamedNode::new_unchecked("http://x"),
+                    NamedNode::new_unchecked("http://z")
+                ],
+            }
+        );
         assert_eq!(
             query_text(
                 &get,
                 &HeaderMap::new(),
-                Some("query=ASK%7B%7D&named-graph-uri=http%3A%2F%2Fx"),
+                Some("query=ASK%7B%7D&default-graph-uri=not%20an%20iri"),
                 b""
             )
-            .expect_err("dataset parameters")
+            .expect_err("bad IRI")
             .status,
             StatusCode::BAD_REQUEST
         );

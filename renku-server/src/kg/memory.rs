@@ -8,7 +8,9 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
-use super::store::{GraphScope, GraphStore, GraphStoreError, QueryAnswer, QueryLimits};
+use super::store::{
+    GraphScope, GraphStore, GraphStoreError, ProtocolDataset, QueryAnswer, QueryLimits,
+};
 
 /// The embedded graph store.
 pub struct MemoryGraphStore {
@@ -106,9 +108,10 @@ impl GraphStore for MemoryGraphStore {
         Ok(out)
     }
 
-    fn query(
+    fn query_with_dataset(
         &self,
         sparql: &str,
+        protocol: &ProtocolDataset,
         scope: &GraphScope,
         limits: &QueryLimits,
     ) -> Result<QueryAnswer, GraphStoreError> {
@@ -123,7 +126,12 @@ impl GraphStore for MemoryGraphStore {
             GraphScope::Only(list) => list.clone(),
         };
         let spec = prepared.dataset().clone();
-        let (default, named) = if spec.is_default_dataset() {
+        let (default, named) = if protocol.is_given() {
+            (
+                restrict(Some(protocol.default_graphs.clone()), &allowed),
+                restrict(Some(protocol.named_graphs.clone()), &allowed),
+            )
+        } else if spec.is_default_dataset() {
             (allowed.clone(), allowed.clone())
         } else {
             let from = spec.default_graph_graphs().map(|graphs| {
@@ -277,6 +285,58 @@ mod tests {
             )
             .expect("ask");
         assert_eq!(ask, QueryAnswer::Boolean(false));
+    }
+
+    #[test]
+    fn protocol_dataset_parameters_replace_from_clauses_within_the_scope() {
+        let (store, public, private) = store();
+        let sparql =
+            "SELECT ?n FROM <http://h/projects/a/public> WHERE { ?s <http://schema.org/name> ?n }";
+        let run = |dataset: &ProtocolDataset, scope: &GraphScope| -> Vec<String> {
+            let mut out: Vec<String> = store
+                .query_with_dataset(sparql, dataset, scope, &QueryLimits::default())
+                .expect("query")
+                .into_rows()
+                .iter()
+                .filter_map(|r| r.text("n"))
+                .collect();
+            out.sort();
+            out
+        };
+        let private_only = ProtocolDataset {
+            default_graphs: vec![private.clone()],
+            named_graphs: Vec::new(),
+        };
+        // The parameter wins over FROM…
+        assert_eq!(run(&private_only, &GraphScope::All), vec!["secret"]);
+        // …but never reaches past the caller's graphs.
+        assert!(run(&private_only, &GraphScope::one(&public)).is_empty());
+        let both = ProtocolDataset {
+            default_graphs: vec![public.clone(), private.clone()],
+            named_graphs: Vec::new(),
+        };
+        assert_eq!(run(&both, &GraphScope::one(&public)), vec!["open"]);
+        // Named graphs only: the default graph is empty, GRAPH ?g sees the named ones.
+        let named = ProtocolDataset {
+            default_graphs: Vec::new(),
+            named_graphs: vec![public.clone()],
+        };
+        assert!(run(&named, &GraphScope::All).is_empty());
+        let graphs = store
+            .query_with_dataset(
+                "SELECT ?n WHERE { GRAPH ?g { ?s <http://schema.org/name> ?n } }",
+                &named,
+                &GraphScope::All,
+                &QueryLimits::default(),
+            )
+            .expect("query")
+            .into_rows();
+        assert_eq!(graphs.len(), 1);
+        // Without parameters, FROM applies.
+        assert_eq!(
+            run(&ProtocolDataset::default(), &GraphScope::All),
+            vec!["open"]
+        );
     }
 
     #[test]

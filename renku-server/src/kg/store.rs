@@ -155,5 +155,33 @@ pub trait GraphStore: Send + Sync {
         sparql: &str,
         scope: &GraphScope,
         limits: &QueryLimits,
+    ) -> Result<QueryAnswer, GraphStoreError> {
+        self.query_with_dataset(sparql, &ProtocolDataset::default(), scope, limits)
+    }
+    /// Like [`GraphStore::query`], with the dataset of the SPARQL protocol's
+    /// `default-graph-uri`/`named-graph-uri` parameters, which replaces the query's `FROM`
+    /// and `FROM NAMED` when given (still within `scope`).
+    fn query_with_dataset(
+        &self,
+        sparql: &str,
+        dataset: &ProtocolDataset,
+        scope: &GraphScope,
+        limits: &QueryLimits,
     ) -> Result<QueryAnswer, GraphStoreError>;
+}
+
+/// The RDF dataset a SPARQL protocol request names (`default-graph-uri`, `named-graph-uri`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProtocolDataset {
+    /// The graphs whose union is the default graph.
+    pub default_graphs: Vec<NamedNode>,
+    /// The named graphs.
+    pub named_graphs: Vec<NamedNode>,
+}
+
+impl ProtocolDataset {
+    /// Whether the request named any graph (then the query's own dataset is ignored).
+    pub fn is_given(&self) -> bool {
+        !self.default_graphs.is_empty() || !self.named_graphs.is_empty()
+    }
 }
