@@ -8,6 +8,22 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{IoContext, Result};
 
+/// `err` and its sources, joined with `: ` (reqwest and others hide the cause otherwise);
+/// a source whose text is already in the message is not repeated.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in `tmp_dir` (or next to `path`) is
 /// written, flushed to disk and renamed over `path`, so readers see the old or the new
 /// content, never a part of it.

@@ -49,8 +49,8 @@ impl TestEnv {
 
     /// `git ARGS` with `input` on stdin, `renku` on PATH and the file token store.
     pub(crate) fn git_with_input(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
-        let mut child = Command::new("git")
-            .current_dir(cwd)
+        let mut cmd = Command::new("git");
+        cmd.current_dir(cwd)
             .args(args)
             .env("HOME", self.home())
             .env("GIT_CONFIG_GLOBAL", self.home().join(".gitconfig"))
@@ -59,19 +59,8 @@ impl TestEnv {
             .env("RENKU_TOKEN_STORE", "file")
             .env("PATH", path_with_renku())
             .env_remove("GIT_ASKPASS")
-            .env_remove("SSH_ASKPASS")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            .env_remove("SSH_ASKPASS");
+        with_input(cmd, input)
     }
 
     fn tokens_file(&self) -> PathBuf {
@@ -93,21 +82,28 @@ impl TestEnv {
     }
 
     fn credentials(&self, cwd: &Path, hostname: &str, input: &str) -> Output {
-        let mut child = self
-            .renku_login_cmd(cwd, &["credentials", "--hostname", hostname, "get"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+        with_input(
+            self.renku_login_cmd(cwd, &["credentials", "--hostname", hostname, "get"]),
+            input,
+        )
     }
+}
+
+/// Runs `cmd` with `input` on stdin; its output.
+fn with_input(mut cmd: Command, input: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 /// A `renku login` running in the background; its output is collected as it comes.

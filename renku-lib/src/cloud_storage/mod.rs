@@ -331,23 +331,11 @@ fn http_client(options: &StorageOptions) -> StorageResult<reqwest::blocking::Cli
         .build()
         .map_err(|e| StorageError::Network {
             url: String::new(),
-            detail: format!("cannot set up the HTTP client: {}", error_chain(&e)),
+            detail: format!(
+                "cannot set up the HTTP client: {}",
+                crate::util::error_chain(&e)
+            ),
         })
-}
-
-/// `err` and its sources, joined with `: `.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 /// Maps a client error to [`StorageError::Network`] (without the query string of `url`).
@@ -356,7 +344,7 @@ fn network_error(url: &reqwest::Url, err: &reqwest::Error) -> StorageError {
     url.set_query(None);
     StorageError::Network {
         url: url.to_string(),
-        detail: error_chain(err),
+        detail: crate::util::error_chain(err),
     }
 }
 
@@ -494,7 +482,7 @@ fn receive_to_file(
                     url: uri.to_string(),
                     detail: format!(
                         "the download broke off after {size} bytes: {}",
-                        error_chain(&e)
+                        crate::util::error_chain(&e)
                     ),
                 });
             }

@@ -73,7 +73,10 @@ impl Api {
             .timeout(None)
             .build()
             .map_err(|e| {
-                crate::Error::Failed(format!("Cannot set up the HTTP client: {}", chain(&e)))
+                crate::Error::Failed(format!(
+                    "Cannot set up the HTTP client: {}",
+                    crate::util::error_chain(&e)
+                ))
             })?;
         Ok(Api {
             client,
@@ -181,7 +184,7 @@ impl Api {
                 Err(ExportError::Network {
                     provider: self.provider,
                     url: url.to_string(),
-                    message: chain(&e.without_url()),
+                    message: crate::util::error_chain(&e.without_url()),
                 }
                 .into())
             }
@@ -194,7 +197,10 @@ impl Api {
         let bytes = response.bytes().map_err(|e| ExportError::Network {
             provider: self.provider,
             url: url.to_string(),
-            message: format!("reading the answer failed: {}", chain(&e.without_url())),
+            message: format!(
+                "reading the answer failed: {}",
+                crate::util::error_chain(&e.without_url())
+            ),
         })?;
         let code = status.as_u16();
         if code >= 400 {
@@ -304,21 +310,6 @@ fn excerpt(bytes: &[u8]) -> String {
     }
     if out.is_empty() {
         out = "(empty)".into();
-    }
-    out
-}
-
-/// An error and its sources, joined with `: ` (reqwest hides the cause otherwise).
-pub(crate) fn chain(err: &dyn std::error::Error) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
     }
     out
 }

@@ -130,20 +130,9 @@ pub fn parse_http_url(url: &str) -> Result<reqwest::Url> {
 
 /// A transport failure, with the whole error chain in the message.
 pub fn network_error(url: &str, err: &reqwest::Error) -> RemoteError {
-    use std::error::Error as _;
-    let mut detail = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !detail.contains(&text) {
-            detail.push_str(": ");
-            detail.push_str(&text);
-        }
-        source = s.source();
-    }
     RemoteError::Network {
         url: url.to_string(),
-        detail,
+        detail: crate::util::error_chain(err),
     }
 }
 

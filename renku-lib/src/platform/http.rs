@@ -137,19 +137,8 @@ fn read(
 
 /// A transport failure with its whole error chain.
 fn network_error(url: &str, err: &reqwest::Error) -> PlatformError {
-    use std::error::Error as _;
-    let mut detail = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !detail.contains(&text) {
-            detail.push_str(": ");
-            detail.push_str(&text);
-        }
-        source = s.source();
-    }
     PlatformError::Network {
         url: url.to_string(),
-        detail,
+        detail: crate::util::error_chain(err),
     }
 }
