@@ -424,43 +424,54 @@ pub async fn entities(
     if !request.roles.is_empty() && caller.user().is_none() {
         return Err(ApiError::unauthorized("log in to filter by role"));
     }
-    let access = match caller.user() {
-        None => SearchAccess::anonymous(),
-        Some(user) => {
-            let store = state.store.clone();
-            let id = user.id.clone();
-            let memberships =
-                blocking(move || store.memberships(&id).map_err(ApiError::from)).await?;
-            if request.roles.is_empty() {
-                SearchAccess {
-                    everything: user.admin,
-                    public: true,
-                    projects: memberships.into_iter().map(|(p, _)| p).collect(),
-                }
-            } else {
-                SearchAccess {
-                    everything: false,
-                    public: false,
-                    projects: memberships
-                        .into_iter()
-                        .filter(|(_, role)| request.roles.contains(role))
-                        .map(|(p, _)| p)
-                        .collect(),
-                }
-            }
-        }
-    };
+    // One trip to the blocking pool: the caller's memberships, then the search.
+    let store = state.store.clone();
     let kg = state.kg.clone();
+    let user = caller.user().map(|u| (u.id.clone(), u.admin));
     let wanted = request.clone();
-    let found =
-        blocking(move || kg.search.search(&wanted, &access).map_err(ApiError::from)).await?;
+    let found = blocking(move || {
+        let access = match user {
+            None => SearchAccess::anonymous(),
+            Some((id, admin)) => search_access(store.memberships(&id)?, admin, &wanted.roles),
+        };
+        kg.search.search(&wanted, &access).map_err(ApiError::from)
+    })
+    .await?;
     let page = paging::Page {
         page: request.page,
         per_page: request.per_page,
         total: found.total,
     };
     let url = request_url(&state, "/knowledge-graph/entities");
-    Ok(paging::respond(found.items, &page, &url, &params))
+    Ok(paging::respond_json_text(
+        found.json_array(),
+        &page,
+        &url,
+        &params,
+    ))
+}
+
+/// What a signed-in caller's search may return: with a role filter only the projects where
+/// the caller has one of `roles`, otherwise public projects, the caller's projects and, for
+/// administrators, everything.
+fn search_access(memberships: Vec<(i64, Role)>, admin: bool, roles: &[Role]) -> SearchAccess {
+    if roles.is_empty() {
+        SearchAccess {
+            everything: admin,
+            public: true,
+            projects: memberships.into_iter().map(|(p, _)| p).collect(),
+        }
+    } else {
+        SearchAccess {
+            everything: false,
+            public: false,
+            projects: memberships
+                .into_iter()
+                .filter(|(_, role)| roles.contains(role))
+                .map(|(p, _)| p)
+                .collect(),
+        }
+    }
 }
 
 fn status_json(job: Option<&IndexJob>) -> Value {

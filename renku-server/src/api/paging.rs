@@ -106,6 +106,21 @@ pub fn respond(items: Vec<Value>, page: &Page, url: &str, params: &[(String, Str
     (page.headers(url, params), Json(Value::Array(items))).into_response()
 }
 
+/// Like [`respond`], with the items already serialised as one JSON array.
+pub fn respond_json_text(
+    array: String,
+    page: &Page,
+    url: &str,
+    params: &[(String, String)],
+) -> Response {
+    let mut response = (page.headers(url, params), array).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

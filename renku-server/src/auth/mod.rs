@@ -147,7 +147,7 @@ impl FromRequestParts<AppState> for Caller {
                 tracing::warn!(%error, "could not record the user");
             }
         }
-        Ok(Caller::User(Arc::new(identity)))
+        Ok(Caller::User(identity))
     }
 }
 

@@ -1,5 +1,8 @@
 //! Validation of one access token.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
@@ -26,6 +29,60 @@ pub enum AuthError {
 pub struct Authenticator {
     config: OidcConfig,
     keys: KeyCache,
+    validated: ValidatedTokens,
+}
+
+/// How many validated tokens are remembered at most.
+const REMEMBERED_TOKENS: usize = 10_000;
+
+/// Tokens that passed validation, remembered until they expire: a client sends the same
+/// token with every request, and checking its signature each time (an RSA verification and
+/// key decoding) would cost more than answering many requests. Only the whole token text
+/// finds an entry, so a changed token is validated afresh.
+#[derive(Default)]
+struct ValidatedTokens {
+    entries: Mutex<HashMap<String, RememberedToken>>,
+}
+
+struct RememberedToken {
+    identity: Arc<Identity>,
+    /// The last second (Unix time) the token is accepted: its `exp` plus the leeway.
+    valid_until: u64,
+}
+
+impl ValidatedTokens {
+    fn get(&self, token: &str, now: u64) -> Option<Arc<Identity>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(token)
+            .filter(|t| now <= t.valid_until)
+            .map(|t| t.identity.clone())
+    }
+
+    fn remember(&self, token: &str, identity: Arc<Identity>, valid_until: u64, now: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= REMEMBERED_TOKENS {
+            entries.retain(|_, t| now <= t.valid_until);
+            if entries.len() >= REMEMBERED_TOKENS {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            token.to_string(),
+            RememberedToken {
+                identity,
+                valid_until,
+            },
+        );
+    }
+}
+
+/// Seconds since the Unix epoch.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Signature algorithms accepted: asymmetric ones only (a shared-secret algorithm would let
@@ -77,7 +134,11 @@ impl Authenticator {
     /// An authenticator for `config`, fetching keys with `client`.
     pub fn new(config: OidcConfig, client: reqwest::Client) -> Self {
         let keys = KeyCache::new(&config.issuer, client);
-        Authenticator { config, keys }
+        Authenticator {
+            config,
+            keys,
+            validated: ValidatedTokens::default(),
+        }
     }
 
     /// The configuration in use.
@@ -90,8 +151,23 @@ impl Authenticator {
         self.keys.discovery().await
     }
 
-    /// Checks `token` and returns who it belongs to.
-    pub async fn validate(&self, token: &str) -> Result<Identity, AuthError> {
+    /// Checks `token` and returns who it belongs to. A token that validated before is
+    /// accepted without a new signature check until it expires.
+    pub async fn validate(&self, token: &str) -> Result<Arc<Identity>, AuthError> {
+        let now = unix_now();
+        if let Some(identity) = self.validated.get(token, now) {
+            return Ok(identity);
+        }
+        let (identity, exp) = self.check(token).await?;
+        let identity = Arc::new(identity);
+        let valid_until = exp.saturating_add(self.config.leeway_seconds);
+        self.validated
+            .remember(token, identity.clone(), valid_until, now);
+        Ok(identity)
+    }
+
+    /// Validates `token` fully: its identity and its `exp`.
+    async fn check(&self, token: &str) -> Result<(Identity, u64), AuthError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| AuthError::Malformed(e.to_string()))?;
         if !accepted(header.alg) {
@@ -136,7 +212,14 @@ impl Authenticator {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Value>(token, &key, &validation)
             .map_err(|e| AuthError::Invalid(e.to_string()))?;
-        self.identity(&data.claims)
+        let exp = match data.claims.get("exp") {
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .or_else(|| n.as_f64().map(|f| f.max(0.0) as u64))
+                .ok_or_else(|| AuthError::Invalid("the token's exp is not a time".into()))?,
+            _ => return Err(AuthError::Invalid("the token's exp is not a time".into())),
+        };
+        Ok((self.identity(&data.claims)?, exp))
     }
 
     fn identity(&self, claims: &Value) -> Result<Identity, AuthError> {
@@ -161,5 +244,51 @@ impl Authenticator {
             last_name: text_claim(claims, "family_name"),
             admin,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(id: &str) -> Arc<Identity> {
+        Arc::new(Identity {
+            id: id.into(),
+            username: id.into(),
+            email: None,
+            name: None,
+            first_name: None,
+            last_name: None,
+            admin: false,
+        })
+    }
+
+    #[test]
+    fn remembered_tokens_expire_and_only_the_same_text_matches() {
+        let tokens = ValidatedTokens::default();
+        tokens.remember("a.b.c", identity("alice"), 100, 50);
+        assert_eq!(
+            tokens.get("a.b.c", 100).map(|i| i.id.clone()),
+            Some("alice".into())
+        );
+        assert!(tokens.get("a.b.c", 101).is_none(), "expired");
+        assert!(tokens.get("a.b.d", 60).is_none(), "another token");
+    }
+
+    #[test]
+    fn a_full_cache_drops_expired_tokens_first() {
+        let tokens = ValidatedTokens::default();
+        for n in 0..REMEMBERED_TOKENS - 1 {
+            tokens.remember(&format!("old-{n}"), identity("old"), 10, 0);
+        }
+        tokens.remember("live", identity("live"), 1_000, 0);
+        tokens.remember("new", identity("new"), 1_000, 20);
+        assert!(
+            tokens.get("live", 20).is_some(),
+            "an unexpired token is kept"
+        );
+        assert!(tokens.get("new", 20).is_some());
+        let entries = tokens.entries.lock().expect("lock").len();
+        assert_eq!(entries, 2, "the expired tokens were dropped");
     }
 }

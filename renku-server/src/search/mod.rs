@@ -122,7 +122,61 @@ pub struct SearchPage {
     /// How many documents matched.
     pub total: usize,
     /// The items of the page, each with its `matchingScore`.
-    pub items: Vec<Value>,
+    pub items: Vec<SearchItem>,
+}
+
+impl SearchPage {
+    /// The items as one JSON array, their stored text copied as it is.
+    pub fn json_array(&self) -> String {
+        let length = self.items.iter().map(|i| i.0.len() + 1).sum::<usize>() + 2;
+        let mut out = String::with_capacity(length);
+        out.push('[');
+        for (n, item) in self.items.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            out.push_str(&item.0);
+        }
+        out.push(']');
+        out
+    }
+}
+
+/// One result: the JSON object stored for the entity at index time, with its
+/// `matchingScore` added. Kept as text: answering a search copies it rather than parsing
+/// and serialising it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchItem(String);
+
+impl SearchItem {
+    /// `stored` (a JSON object written by the index) with `"matchingScore": score` added.
+    fn scored(stored: &str, score: Score) -> Result<Self, SearchError> {
+        let body = stored
+            .trim_end()
+            .strip_suffix('}')
+            .ok_or_else(|| index_error("a stored item is not a JSON object"))?;
+        let score = serde_json::Number::from_f64(f64::from(score))
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "0".to_string());
+        let separator = if body.trim_end().ends_with('{') {
+            ""
+        } else {
+            ","
+        };
+        Ok(SearchItem(format!(
+            "{body}{separator}\"matchingScore\":{score}}}"
+        )))
+    }
+
+    /// The item's JSON text.
+    pub fn json(&self) -> &str {
+        &self.0
+    }
+
+    /// The item parsed.
+    pub fn value(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(&self.0)
+    }
 }
 
 struct Fields {
@@ -623,16 +677,7 @@ impl SearchIndex {
             let Some(text) = doc.get_first(self.fields.item).and_then(|v| v.as_str()) else {
                 continue;
             };
-            let mut item: Value = serde_json::from_str(text).map_err(index_error)?;
-            if let Value::Object(map) = &mut item {
-                map.insert(
-                    "matchingScore".into(),
-                    serde_json::Number::from_f64(f64::from(score))
-                        .map(Value::Number)
-                        .unwrap_or(Value::from(0)),
-                );
-            }
-            items.push(item);
+            items.push(SearchItem::scored(text, score)?);
         }
         Ok(SearchPage { total, items })
     }

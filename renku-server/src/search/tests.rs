@@ -110,8 +110,15 @@ fn request(params: &[(&str, &str)]) -> SearchRequest {
     SearchRequest::from_params(&params).expect("request")
 }
 
-fn names(page: &SearchPage) -> Vec<String> {
+fn values(page: &SearchPage) -> Vec<Value> {
     page.items
+        .iter()
+        .map(|i| i.value().expect("an item is JSON"))
+        .collect()
+}
+
+fn names(page: &SearchPage) -> Vec<String> {
+    values(page)
         .iter()
         .map(|i| i["name"].as_str().unwrap_or_default().to_string())
         .collect()
@@ -162,10 +169,11 @@ fn private_documents_need_membership_or_admin() {
         .search(&request(&[("visibility", "private")]), &member_of(&[]))
         .expect("search");
     assert_eq!(visible.total, 0);
-    let items = &index
-        .search(&request(&[("query", "airports")]), &member_of(&[]))
-        .expect("search")
-        .items;
+    let items = values(
+        &index
+            .search(&request(&[("query", "airports")]), &member_of(&[]))
+            .expect("search"),
+    );
     assert_eq!(items[0]["visibility"], "public");
     assert!(items[0]["matchingScore"].as_f64().expect("score") > 0.0);
 }
@@ -297,8 +305,8 @@ fn members_of_public_and_private_projects_see_both_with_the_same_scores() {
     assert!(names(&member).iter().any(|n| n.contains("Secret")));
     // Access adds nothing to the score: public items score as they do for anyone.
     let score = |page: &SearchPage, name: &str| {
-        page.items
-            .iter()
+        values(page)
+            .into_iter()
             .find(|i| i["name"] == name)
             .and_then(|i| i["matchingScore"].as_f64())
     };
@@ -319,4 +327,29 @@ fn members_of_public_and_private_projects_see_both_with_the_same_scores() {
         projects: Vec::new(),
     };
     assert_eq!(index.search(&query, &none).expect("search").total, 0);
+}
+
+#[test]
+fn items_keep_their_stored_json_and_gain_a_score() {
+    let item = SearchItem::scored(r#"{"type":"project","name":"A \"}\" b"}"#, 1.5).expect("item");
+    let value = item.value().expect("JSON");
+    assert_eq!(value["name"], "A \"}\" b");
+    assert_eq!(value["matchingScore"], 1.5);
+    let empty = SearchItem::scored("{}", 2.0).expect("item");
+    assert_eq!(empty.value().expect("JSON"), json!({"matchingScore": 2.0}));
+    let nan = SearchItem::scored(r#"{"a":1}"#, f32::NAN).expect("item");
+    assert_eq!(nan.value().expect("JSON")["matchingScore"], 0);
+    assert!(SearchItem::scored("[1]", 1.0).is_err());
+    let page = SearchPage {
+        total: 2,
+        items: vec![item, empty],
+    };
+    let array: Value = serde_json::from_str(&page.json_array()).expect("array");
+    assert_eq!(array.as_array().map(Vec::len), Some(2));
+    assert_eq!(array[1]["matchingScore"], 2.0);
+    let nothing = SearchPage {
+        total: 0,
+        items: Vec::new(),
+    };
+    assert_eq!(nothing.json_array(), "[]");
 }

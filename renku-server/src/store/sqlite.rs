@@ -1,5 +1,6 @@
 //! [`ServerStore`] on an embedded SQLite file.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -53,9 +54,17 @@ CREATE INDEX IF NOT EXISTS index_jobs_by_status ON index_jobs (status, id);
 ";
 
 /// The embedded store: one SQLite connection behind a mutex (statements are short).
+///
+/// Every authenticated request needs its caller's memberships, so they are kept in memory
+/// once read. The cache is filled and cleared while the connection is held, by the only
+/// writer of the database (this server), so it never outlives a change of membership.
 pub struct SqliteStore {
     connection: Mutex<Connection>,
+    memberships: Mutex<HashMap<String, Vec<(i64, Role)>>>,
 }
+
+/// How many users' memberships are kept at most (the cache is emptied when it is full).
+const CACHED_USERS: usize = 10_000;
 
 fn db(error: rusqlite::Error) -> StoreError {
     StoreError::Database(error.to_string())
@@ -161,6 +170,24 @@ impl SqliteStore {
             .map_err(db)?;
         Ok(SqliteStore {
             connection: Mutex::new(connection),
+            memberships: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn cached_memberships(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<(i64, Role)>>> {
+        self.memberships.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs a change of members or projects and forgets the cached memberships (while the
+    /// connection is still held, so no reader can cache the state before the change).
+    fn changing_members<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> StoreResult<T> {
+        self.with(|conn| {
+            let result = f(conn);
+            self.cached_memberships().clear();
+            result
         })
     }
 
@@ -184,7 +211,7 @@ impl SqliteStore {
 impl ServerStore for SqliteStore {
     fn create_project(&self, new: &NewProject) -> StoreResult<Project> {
         let path = format!("{}/{}", new.namespace, new.name);
-        let result = self.with(|conn| {
+        let result = self.changing_members(|conn| {
             let tx = conn.transaction()?;
             let inserted = tx.execute(
                 "INSERT INTO projects (namespace, name, visibility, description, created_at, creator)
@@ -285,7 +312,8 @@ impl ServerStore for SqliteStore {
     }
 
     fn delete_project(&self, id: i64) -> StoreResult<()> {
-        let deleted = self.with(|conn| conn.execute("DELETE FROM projects WHERE id = ?1", [id]))?;
+        let deleted =
+            self.changing_members(|conn| conn.execute("DELETE FROM projects WHERE id = ?1", [id]))?;
         if deleted == 0 {
             return Err(StoreError::NotFound(format!("project {id}")));
         }
@@ -330,6 +358,9 @@ impl ServerStore for SqliteStore {
     }
 
     fn memberships(&self, user_id: &str) -> StoreResult<Vec<(i64, Role)>> {
+        if let Some(cached) = self.cached_memberships().get(user_id) {
+            return Ok(cached.clone());
+        }
         self.with(|conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT project_id, role FROM members WHERE user_id = ?1 ORDER BY project_id",
@@ -341,12 +372,18 @@ impl ServerStore for SqliteStore {
                     Role::parse(&role).ok_or_else(|| damaged(format!("unknown role '{role}'")))?,
                 ))
             })?;
-            rows.collect()
+            let memberships: Vec<(i64, Role)> = rows.collect::<rusqlite::Result<_>>()?;
+            let mut cache = self.cached_memberships();
+            if cache.len() >= CACHED_USERS {
+                cache.clear();
+            }
+            cache.insert(user_id.to_string(), memberships.clone());
+            Ok(memberships)
         })
     }
 
     fn set_member(&self, project_id: i64, user_id: &str, role: Role) -> StoreResult<()> {
-        self.with(|conn| {
+        self.changing_members(|conn| {
             conn.execute(
                 "INSERT INTO members (project_id, user_id, role) VALUES (?1, ?2, ?3)
                  ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
@@ -357,7 +394,7 @@ impl ServerStore for SqliteStore {
     }
 
     fn remove_member(&self, project_id: i64, user_id: &str) -> StoreResult<bool> {
-        self.with(|conn| {
+        self.changing_members(|conn| {
             conn.execute(
                 "DELETE FROM members WHERE project_id = ?1 AND user_id = ?2",
                 params![project_id, user_id],
@@ -552,6 +589,39 @@ mod tests {
         store.delete_project(p.id).expect("delete");
         assert!(store.project("alice", "one").expect("get").is_none());
         assert!(store.members(p.id).expect("members").is_empty());
+    }
+
+    #[test]
+    fn cached_memberships_follow_every_change() {
+        let store = SqliteStore::in_memory().expect("store");
+        let first = project(&store, "alice", "one");
+        let bob = |store: &SqliteStore| store.memberships("bob-id").expect("memberships");
+        assert!(bob(&store).is_empty(), "cached as empty");
+        store
+            .set_member(first.id, "bob-id", Role::Reader)
+            .expect("add");
+        assert_eq!(bob(&store), vec![(first.id, Role::Reader)]);
+        store
+            .set_member(first.id, "bob-id", Role::Maintainer)
+            .expect("change");
+        assert_eq!(bob(&store), vec![(first.id, Role::Maintainer)]);
+        let second = store
+            .create_project(&NewProject {
+                namespace: "bob".into(),
+                name: "two".into(),
+                visibility: Visibility::Private,
+                description: String::new(),
+                creator: "bob-id".into(),
+            })
+            .expect("create");
+        assert_eq!(
+            bob(&store),
+            vec![(first.id, Role::Maintainer), (second.id, Role::Owner)]
+        );
+        assert!(store.remove_member(first.id, "bob-id").expect("remove"));
+        assert_eq!(bob(&store), vec![(second.id, Role::Owner)]);
+        store.delete_project(second.id).expect("delete");
+        assert!(bob(&store).is_empty());
     }
 
     #[test]

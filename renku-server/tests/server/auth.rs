@@ -209,6 +209,29 @@ async fn rotated_keys_are_fetched_when_a_token_names_an_unknown_key() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_token_is_refused_once_it_expires() {
+    let server = TestServer::start_with(|config, _, _| {
+        if let Some(oidc) = config.oidc.as_mut() {
+            oidc.leeway_seconds = 0;
+        }
+    })
+    .await;
+    let idp = &server.idp;
+    let mut claims = idp.claims("alice");
+    let exp = chrono::Utc::now().timestamp() + 2;
+    claims["exp"] = json!(exp);
+    let token = idp.sign(&claims, &idp.key);
+    assert_eq!(user_status(&server, &token).await, 200);
+    assert_eq!(user_status(&server, &token).await, 200, "remembered");
+    while chrono::Utc::now().timestamp() <= exp {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(user_status(&server, &token).await, 401, "expired");
+    // A fresh token of the same user still works.
+    assert_eq!(user_status(&server, &idp.token("alice")).await, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_health_metrics_and_version() {
     let server = TestServer::start().await;
     let config: Value = server
