@@ -207,6 +207,37 @@ fn a_project_saved_to_the_server_is_indexed_searched_and_its_dataset_imported() 
     );
     assert_eq!(env.dataset_paths(&again, "weather-again").len(), 1);
 
+    // Cloning through the deployment with the stored token, set up as a login would: the
+    // clone pushes through the credential helper, and logout restores the URL given.
+    let url = server.repo_url("alice/flights");
+    ok_logged_in(&env, &env.work(), &["clone", &url, "flights-copy"]);
+    let copy = env.work().join("flights-copy");
+    assert_eq!(
+        read_file(&copy, "notes.md"),
+        "Where the delays come from.\n"
+    );
+    assert_eq!(
+        env.git(&copy, &["config", "--local", "credential.helper"])
+            .trim(),
+        format!("!renku credentials --hostname {}", server.host_key())
+    );
+    assert_eq!(env.git(&copy, &["remote", "get-url", "origin"]).trim(), url);
+    assert_eq!(
+        env.git(&copy, &["remote", "get-url", "renku-backup-origin"])
+            .trim(),
+        url
+    );
+    assert!(copy.join(".git/hooks/pre-commit").exists());
+    let config = std::fs::read_to_string(copy.join(".git/config")).unwrap();
+    assert!(
+        !config.contains(&alice),
+        "no token in the clone's configuration"
+    );
+    write_files(&copy, &[("more.md", "From the copy.\n")]);
+    ok_logged_in(&env, &copy, &["save", "-m", "From the copy"]);
+    let pushed = env.head(&copy);
+    server.wait_indexed("alice/flights", Some(&alice), &pushed);
+
     // Someone who is not a member, or not logged in at all, cannot import it; their
     // project stays as it was.
     let outsider = TestEnv::new();
@@ -234,6 +265,16 @@ fn a_project_saved_to_the_server_is_indexed_searched_and_its_dataset_imported() 
         .unwrap();
     assert_ne!(code(&out), 0, "{}", stdout(&out));
     assert_unchanged(&outsider, &theirs, &before, "import by a non-member");
+    // Nor clone it, logged in or not; no directory is left behind.
+    for (who, runner) in [("bob", &outsider), ("anonymous", &TestEnv::new())] {
+        let out = runner
+            .renku_login_cmd(&runner.work(), &["clone", &url, "stolen"])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 1, "{who}: {}", stdout(&out));
+        assert_contains(&stderr(&out), "Cannot clone");
+        assert!(!runner.work().join("stolen").exists(), "{who}");
+    }
 }
 
 /// Every file under `dir`.

@@ -167,7 +167,7 @@ impl GitRemoteUrl {
 }
 
 /// The web host a remote points at: `host[:port]` for http(s), the bare host otherwise.
-fn remote_web_host(remote: &str) -> Option<String> {
+pub(crate) fn remote_web_host(remote: &str) -> Option<String> {
     let parsed = GitRemoteUrl::parse(remote)?;
     let host = if parsed.host.contains(':') && !parsed.host.starts_with('[') {
         format!("[{}]", parsed.host)
