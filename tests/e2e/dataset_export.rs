@@ -92,20 +92,69 @@ fn local_export_of_the_current_version_and_its_metadata() {
         without_metadata(tree(&dir)),
         pairs(&[("a.txt", "one\n"), ("sub/b.txt", "bee\n")])
     );
-    // METADATA.yml: the version's metadata with all of its files.
+    // METADATA.yml: the version's flattened JSON-LD with all of its files, relative ids.
     let text = read_file(&dir, "METADATA.yml");
-    let meta: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
-    assert_eq!(meta["slug"], "d1");
-    assert_eq!(meta["name"], "d1");
-    assert_eq!(meta["creators"][0]["email"], "jane.doe@example.org");
-    let mut files: Vec<String> = meta["files"]
+    let nodes: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let nodes = nodes.as_array().expect("a list of nodes");
+    let typed = |t: &str| -> Vec<&serde_json::Value> {
+        nodes
+            .iter()
+            .filter(|n| {
+                n["@type"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == t))
+            })
+            .collect()
+    };
+    let value = |n: &serde_json::Value, p: &str| n[p][0]["@value"].clone();
+    let datasets = typed("http://schema.org/Dataset");
+    assert_eq!(datasets.len(), 1, "{text}");
+    let dataset = datasets[0];
+    assert_eq!(
+        value(
+            dataset,
+            "https://swissdatasciencecenter.github.io/renku-ontology#slug"
+        ),
+        "d1"
+    );
+    assert_eq!(value(dataset, "http://schema.org/name"), "d1");
+    assert!(
+        dataset["@id"].as_str().unwrap().starts_with("/datasets/"),
+        "{text}"
+    );
+    let creators: Vec<&str> = dataset["http://schema.org/creator"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| f["entity"]["path"].as_str().unwrap().to_string())
+        .filter_map(|c| c["@id"].as_str())
+        .collect();
+    assert!(creators.contains(&"mailto:jane.doe@example.org"), "{text}");
+    assert_eq!(
+        dataset["http://schema.org/hasPart"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let mut files: Vec<String> = typed("http://www.w3.org/ns/prov#Entity")
+        .iter()
+        .filter_map(|n| n["http://www.w3.org/ns/prov#atLocation"][0]["@value"].as_str())
+        .map(str::to_string)
         .collect();
     files.sort();
     assert_eq!(files, ["data/d1/a.txt", "data/d1/sub/b.txt"]);
+    let project_links: Vec<&serde_json::Value> = nodes
+        .iter()
+        .filter(|n| {
+            n["@id"]
+                .as_str()
+                .is_some_and(|i| i.starts_with("/projects/"))
+        })
+        .collect();
+    assert_eq!(
+        project_links[0]["https://swissdatasciencecenter.github.io/renku-ontology#hasDataset"][0]["@id"],
+        dataset["@id"]
+    );
     let blob = env.git(&root, &["rev-parse", "HEAD:data/d1/a.txt"]);
     assert!(text.contains(blob.trim()), "checksums are in the metadata");
     // The export is left as untracked files; nothing was committed.

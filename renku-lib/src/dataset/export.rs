@@ -24,7 +24,7 @@ use crate::dataset_export::{
     GlobalConfigFile, TokenPrompt,
 };
 use crate::error::IoContext;
-use crate::model::{Dataset, DatasetTag};
+use crate::model::DatasetTag;
 use crate::repo::ProjectDir;
 use crate::repo::lfs::Pointer;
 use crate::store::Record;
@@ -134,7 +134,8 @@ pub fn export(
                     project.root().join(&default_data_dir).join(name)
                 }
             };
-            let metadata = metadata_yaml(&state)?;
+            let project_id = store.project()?.data.id;
+            let metadata = metadata_yaml(&state, &project_id)?;
             let metadata_file =
                 export_local(&git, &files, &directory, metadata.as_bytes(), ui.progress())?;
             Ok(ExportOutcome::Local {
@@ -456,14 +457,12 @@ fn write_content(
     Ok(())
 }
 
-/// The metadata of the exported version as YAML: the dataset version in this project's JSON
-/// form, with the complete list of files of that version (not only the entries it wrote).
-pub fn metadata_yaml(state: &DatasetState) -> Result<String> {
-    let mut data: Dataset = state.dataset().clone();
-    data.files = state.files().cloned().collect();
-    data.merges = Vec::new();
-    let value = serde_json::to_value(&data)
-        .map_err(|e| Error::Failed(format!("Cannot render the dataset metadata: {e}")))?;
+/// The metadata of the exported version as YAML, as the reference writes it: the version's
+/// flattened JSON-LD (the dataset, all files of that version, their entities, creators and
+/// the project's link to it) with the store's relative ids.
+pub fn metadata_yaml(state: &DatasetState, project_id: &str) -> Result<String> {
+    let value =
+        crate::graph::build::dataset_version_json_ld(state.dataset(), state.files(), project_id)?;
     serde_saphyr::to_string(&value)
         .map_err(|e| Error::Failed(format!("Cannot render the dataset metadata: {e}")))
 }

@@ -50,6 +50,23 @@ pub fn build_graph(project: &ProjectDir, scope: &Scope) -> Result<ProjectGraph> 
     build_from_store(&project.store(), host, only.as_ref())
 }
 
+/// The flattened JSON-LD of one dataset version with `files` (its live files), linked from
+/// the project `project_id`, with the store's relative ids: the `METADATA.yml` of a local
+/// export.
+pub fn dataset_version_json_ld<'a>(
+    dataset: &Dataset,
+    files: impl IntoIterator<Item = &'a crate::model::DatasetFile>,
+    project_id: &str,
+) -> Result<serde_json::Value> {
+    let mut w = Writer::new(Host::relative());
+    let project = w.node(project_id);
+    mapping::dataset::dataset(&mut w, dataset, files);
+    mapping::project::link(&mut w, &project, Part::Dataset, &dataset.id);
+    let rdf = RdfStore::new().map_err(GraphError::from)?;
+    rdf.extend(w.into_quads()).map_err(GraphError::from)?;
+    Ok(super::jsonld::to_json_ld(&rdf)?)
+}
+
 /// Builds the graph of the records in `store` (all of them, or only those in `only`).
 pub fn build_from_store(
     store: &Store,

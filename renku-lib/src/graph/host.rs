@@ -22,6 +22,14 @@ impl Host {
         Host { prefix }
     }
 
+    /// No host: ids stay as the store writes them (`/datasets/…`), as in the metadata file
+    /// of a local dataset export.
+    pub fn relative() -> Host {
+        Host {
+            prefix: String::new(),
+        }
+    }
+
     /// The host as the reference chooses it: `RENKU_DOMAIN`, else the host of the git remote
     /// `origin_url`, else `localhost`.
     pub fn resolve(origin_url: Option<&str>) -> Host {
