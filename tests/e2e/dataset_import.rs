@@ -422,6 +422,42 @@ fn web_files_update_when_their_content_changes() {
 }
 
 #[test]
+fn web_files_are_downloaded_side_by_side_when_updating() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[]);
+    let served = env.work().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let names = ["a.csv", "b.csv", "c.csv"];
+    for n in names {
+        std::fs::write(served.join(n), format!("{n}\n")).unwrap();
+    }
+    let m = mock_serving(&served);
+    env.ok(&root, &["dataset", "create", "web"]);
+    let urls: Vec<String> = names
+        .iter()
+        .map(|n| format!("{}/gate/{n}", m.base))
+        .collect();
+    let mut args = vec!["dataset", "add", "web"];
+    args.extend(urls.iter().map(String::as_str));
+    assert_success(&env.run_remote(&root, &m, &args));
+    // From now on the server answers a download only while another one is in flight:
+    // one file after the other would find every source gone.
+    std::fs::write(served.join("GATE"), "").unwrap();
+    for n in names {
+        std::fs::write(served.join(n), format!("{n} changed\n")).unwrap();
+    }
+    let out = env.run_remote(&root, &m, &["dataset", "update", "web"]);
+    assert_success(&out);
+    assert_contains(&stdout(&out), "Updated 3 files");
+    for n in names {
+        assert_eq!(
+            read_file(&root, &format!("data/web/{n}")),
+            format!("{n} changed\n")
+        );
+    }
+}
+
+#[test]
 fn deprecated_external_flag_warns_and_conflicts_with_no_external() {
     let env = TestEnv::new();
     let root = env.project_with(&[("a.txt", "a\n")]);

@@ -500,10 +500,30 @@ fn is_web(f: &DatasetFile) -> bool {
         && !f.source.as_deref().is_some_and(super::add::is_git_url)
 }
 
-/// Downloads every web file again (into `scratch`) and compares it with the recorded
-/// version: a changed file is planned to be replaced, one that cannot be downloaded any
-/// more (the server answers with an error) is planned as deleted. Interruptions and local
-/// failures end the command.
+/// How many web files `dataset update` downloads at once.
+const WEB_DOWNLOAD_JOBS: usize = 4;
+
+/// Forwards the progress of single-file downloads that run side by side, announcing the
+/// whole batch once instead of once per file.
+struct BatchProgress<'a>(&'a dyn DownloadProgress);
+
+impl DownloadProgress for BatchProgress<'_> {
+    fn start(&self, _: usize, _: u64) {}
+    fn file_started(&self, name: &str, size: Option<u64>) {
+        self.0.file_started(name, size);
+    }
+    fn bytes(&self, name: &str, n: u64) {
+        self.0.bytes(name, n);
+    }
+    fn file_done(&self, name: &str) {
+        self.0.file_done(name);
+    }
+}
+
+/// Downloads every web file again (into `scratch`, [`WEB_DOWNLOAD_JOBS`] at a time) and
+/// compares it with the recorded version: a changed file is planned to be replaced, one that
+/// cannot be downloaded any more (the server answers with an error) is planned as deleted.
+/// Interruptions and local failures end the command.
 fn check_web_files(
     git: &Git,
     files: &[(String, DatasetFile)],
@@ -511,33 +531,57 @@ fn check_web_files(
     progress: &dyn DownloadProgress,
 ) -> Result<Vec<Planned>> {
     let downloader = Downloader::new(&super::import::settings())?;
+    progress.start(files.len(), 0);
+    let batch = BatchProgress(progress);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<Option<std::result::Result<_, RemoteError>>>> =
+        std::sync::Mutex::new((0..files.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..WEB_DOWNLOAD_JOBS.clamp(1, files.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some((_, f)) = files.get(i) else {
+                        return;
+                    };
+                    if crate::interrupt::is_requested() {
+                        return;
+                    }
+                    let name = f.path().rsplit('/').next().unwrap_or(f.path()).to_string();
+                    let request = DownloadRequest {
+                        url: f.source.clone().unwrap_or_default(),
+                        name: Some(PathBuf::from(&name)),
+                        size: None,
+                        checksum: None,
+                    };
+                    let dir = scratch.join(i.to_string());
+                    let result = downloader.download_all(&[request], &dir, 1, &batch);
+                    let mut slots = results.lock().unwrap_or_else(|e| e.into_inner());
+                    slots[i] = Some(result);
+                }
+            });
+        }
+    });
+    crate::interrupt::check()?;
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     let mut out = Vec::new();
     // Downloaded files still to compare: (file, change, downloaded).
     let mut fetched = Vec::new();
-    for (i, (slug, f)) in files.iter().enumerate() {
-        let url = f.source.clone().unwrap_or_default();
-        let name = f.path().rsplit('/').next().unwrap_or(f.path()).to_string();
-        let request = DownloadRequest {
-            url: url.clone(),
-            name: Some(PathBuf::from(&name)),
-            size: None,
-            checksum: None,
-        };
-        let dir = scratch.join(i.to_string());
+    for ((slug, f), result) in files.iter().zip(results) {
         let change = FileChange {
             path: f.path().to_string(),
             slug: slug.clone(),
             external: false,
         };
-        let downloaded = match downloader.download_all(&[request], &dir, 1, progress) {
-            Ok(mut done) if !done.is_empty() => done.swap_remove(0),
-            Ok(_) => continue,
-            Err(
+        let downloaded = match result {
+            Some(Ok(mut done)) if !done.is_empty() => done.swap_remove(0),
+            Some(Ok(_)) => continue,
+            Some(Err(
                 e @ (RemoteError::HttpStatus { .. }
                 | RemoteError::Network { .. }
                 | RemoteError::InvalidUrl { .. }),
-            ) => {
-                tracing::info!(%url, "web source of {} is gone: {e}", f.path());
+            )) => {
+                tracing::info!(url = ?f.source, "web source of {} is gone: {e}", f.path());
                 out.push(Planned {
                     change,
                     entry: Some(f.removed_copy()),
@@ -545,7 +589,8 @@ fn check_web_files(
                 });
                 continue;
             }
-            Err(e) => return Err(e.into()),
+            Some(Err(e)) => return Err(e.into()),
+            None => return Err(Error::Interrupted),
         };
         fetched.push((f, change, downloaded));
     }
