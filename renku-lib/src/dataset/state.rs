@@ -193,43 +193,15 @@ impl<'a> Datasets<'a> {
                     "dataset {object_id}: cache brought up to date with {} version(s)",
                     order.len() - c.order.len()
                 );
-                let mut entries = state_cache::entries_map(c.entries);
-                let mut record = (c.record.version_id == version_id).then_some(c.record);
-                for (id, _) in &order[c.order.len()..] {
-                    let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
-                    if id == version_id {
-                        apply(&mut entries, r.data.files.clone());
-                        record = Some(r);
-                    } else {
-                        apply(&mut entries, std::mem::take(&mut r.data.files));
-                    }
-                }
-                let record = match record {
-                    Some(r) => r,
-                    None => self.store.read(Kind::Dataset, version_id)?,
-                };
-                (record, entries)
+                let entries = state_cache::entries_map(c.entries);
+                let record = (c.record.version_id == version_id).then_some(c.record);
+                self.fold(entries, record, &order[c.order.len()..], version_id)?
             }
             _ => {
                 if current {
                     tracing::debug!("dataset {object_id}: folding {} version(s)", order.len());
                 }
-                let mut entries = BTreeMap::new();
-                let mut record = None;
-                for (id, _) in &order {
-                    let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
-                    if id == version_id {
-                        apply(&mut entries, r.data.files.clone());
-                        record = Some(r);
-                    } else {
-                        apply(&mut entries, std::mem::take(&mut r.data.files));
-                    }
-                }
-                let record = match record {
-                    Some(r) => r,
-                    None => self.store.read(Kind::Dataset, version_id)?,
-                };
-                (record, entries)
+                self.fold(BTreeMap::new(), None, &order, version_id)?
             }
         };
         if current
@@ -346,6 +318,34 @@ impl<'a> Datasets<'a> {
 }
 
 /// Applies the file entries one version wrote: the newest entry per path wins.
+impl Datasets<'_> {
+    /// Applies the records of `versions` (in order) to `entries`, starting from `record`
+    /// (the record of `version_id`, when already known); returns the record of `version_id`
+    /// and the entries.
+    fn fold(
+        &self,
+        mut entries: BTreeMap<String, DatasetFile>,
+        mut record: Option<Record<Dataset>>,
+        versions: &[FoldedVersion],
+        version_id: &str,
+    ) -> Result<(Record<Dataset>, BTreeMap<String, DatasetFile>)> {
+        for (id, _) in versions {
+            let mut r: Record<Dataset> = self.store.read(Kind::Dataset, id)?;
+            if id == version_id {
+                apply(&mut entries, r.data.files.clone());
+                record = Some(r);
+            } else {
+                apply(&mut entries, std::mem::take(&mut r.data.files));
+            }
+        }
+        let record = match record {
+            Some(r) => r,
+            None => self.store.read(Kind::Dataset, version_id)?,
+        };
+        Ok((record, entries))
+    }
+}
+
 fn apply(entries: &mut BTreeMap<String, DatasetFile>, files: Vec<DatasetFile>) {
     for f in files {
         entries.insert(f.entity.path.clone(), f);

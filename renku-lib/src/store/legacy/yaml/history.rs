@@ -122,15 +122,7 @@ pub fn read(ctx: &ReadContext<'_>) -> Result<LegacyProject, YamlError> {
 
     let mut plans: Vec<Plan> = Vec::new();
     let mut activities: Vec<(Activity, Option<DateTime<FixedOffset>>)> = Vec::new();
-    let mut ordered: Vec<(String, usize)> = runs
-        .into_iter()
-        .map(|(path, _)| {
-            let n = run_commit[&path];
-            (path, n)
-        })
-        .collect();
-    ordered.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    for (path, n) in ordered {
+    for (path, n) in by_last_commit(runs, &run_commit) {
         // renku-python migrates only the CWL files the project still has.
         if !matches!(git.tree_item(head_tree, &path)?, Some(TreeItem::File(_))) {
             continue;
@@ -150,15 +142,7 @@ pub fn read(ctx: &ReadContext<'_>) -> Result<LegacyProject, YamlError> {
         .enumerate()
         .map(|(i, c)| (c.id.to_string(), i))
         .collect();
-    let mut ordered: Vec<(String, usize)> = yaml_runs
-        .into_iter()
-        .map(|(path, _)| {
-            let n = yaml_commit[&path];
-            (path, n)
-        })
-        .collect();
-    ordered.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
-    for (path, n) in ordered {
+    for (path, n) in by_last_commit(yaml_runs, &yaml_commit) {
         if !matches!(git.tree_item(head_tree, &path)?, Some(TreeItem::File(_))) {
             continue;
         }
@@ -997,4 +981,21 @@ fn convert_yaml_run(
         out.push((plan.clone(), workflows::activity_of(&plan, &execution)));
     }
     Ok(out)
+}
+
+/// The run files of `runs`, each with the commit that wrote it last (`last_commit`), in the
+/// order of those commits (then by path).
+fn by_last_commit(
+    runs: Vec<(String, usize)>,
+    last_commit: &HashMap<String, usize>,
+) -> Vec<(String, usize)> {
+    let mut ordered: Vec<(String, usize)> = runs
+        .into_iter()
+        .map(|(path, first)| {
+            let n = last_commit.get(&path).copied().unwrap_or(first);
+            (path, n)
+        })
+        .collect();
+    ordered.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+    ordered
 }
