@@ -230,7 +230,7 @@ pub fn read(db: &ObjectDb, fallback_person: &Person) -> R<LegacyProject> {
     let (datasets, slugs_by_id) = read_datasets(db, &mut warnings)?;
     let tags = read_tags(db, &slugs_by_id)?;
 
-    Ok(LegacyProject {
+    let mut legacy = LegacyProject {
         project,
         schema_version,
         datasets,
@@ -240,7 +240,11 @@ pub fn read(db: &ObjectDb, fallback_person: &Person) -> R<LegacyProject> {
         collections,
         workflow_file_collections,
         warnings,
-    })
+    };
+    if legacy.schema_version == "9" {
+        super::v9_fixes::apply(&mut legacy);
+    }
+    Ok(legacy)
 }
 
 fn read_project(db: &ObjectDb, fallback_person: &Person) -> R<(Project, String)> {

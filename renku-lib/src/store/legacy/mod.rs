@@ -3,4 +3,5 @@
 
 pub mod database;
 pub mod objectdb;
+pub mod v9_fixes;
 pub mod yaml;

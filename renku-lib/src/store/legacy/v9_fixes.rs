@@ -1,0 +1,182 @@
+//! The id and date fixes renku-python's own migration of a version-9 database applies
+//! (its `m_0010__metadata_fixes`), so that a v9 project converted by us has the ids
+//! renku-python 2.9.4 gives it:
+//!
+//! * activity ids that do not start with `/activities/` get that prefix — the activity's
+//!   own, its usages', generations' and parameter values' ids — and a generation id with
+//!   `/usages/` in it (an old bug) says `/generations/`; collections follow the new ids;
+//! * `remote-entity` in the id of a file's `based_on` becomes `remote-entities`;
+//! * dataset image ids lose their dashes;
+//! * a plan removed before it was created is removed when it was created.
+//!
+//! Not applied (listed in `docs/renku-python-formats.md`): renku-python's dataset date
+//! corrections for v9 databases and its derived copy of a removed plan that has no
+//! derivative.
+
+use std::collections::HashMap;
+
+use super::database::LegacyProject;
+
+const ACTIVITIES: &str = "/activities/";
+
+/// `id` under `/activities/`.
+fn activity_id(id: &str) -> String {
+    if id.starts_with(ACTIVITIES) {
+        id.to_string()
+    } else {
+        format!("{ACTIVITIES}{}", id.trim_start_matches('/'))
+    }
+}
+
+/// Applies the fixes to everything read from a version-9 database.
+pub fn apply(project: &mut LegacyProject) {
+    let mut renamed: HashMap<String, String> = HashMap::new();
+    for (activity, _) in &mut project.activities {
+        let new_id = activity_id(&activity.id);
+        if new_id != activity.id {
+            renamed.insert(activity.id.clone(), new_id.clone());
+            activity.id = new_id;
+        }
+        for g in &mut activity.generations {
+            g.id = activity_id(&g.id).replace("/usages/", "/generations/");
+        }
+        for u in activity
+            .usages
+            .iter_mut()
+            .chain(activity.hidden_usages.iter_mut())
+        {
+            u.id = activity_id(&u.id);
+        }
+        for p in &mut activity.parameters {
+            p.id = activity_id(&p.id);
+        }
+    }
+    let follow = |ids: &mut Vec<String>| {
+        for id in ids.iter_mut() {
+            if let Some(new) = renamed.get(id.as_str()) {
+                *id = new.clone();
+            }
+        }
+    };
+    for c in &mut project.collections {
+        follow(&mut c.activities);
+    }
+    for c in &mut project.workflow_file_collections {
+        follow(&mut c.activities);
+    }
+    for version in project.datasets.iter_mut().flatten() {
+        for f in &mut version.files {
+            if let Some(based_on) = &mut f.based_on {
+                based_on.id = based_on
+                    .id
+                    .replace("/remote-entity//", "/remote-entities/")
+                    .replace("/remote-entity/", "/remote-entities/");
+            }
+        }
+        for image in &mut version.images {
+            image.id = image.id.replace('-', "");
+        }
+    }
+    for plan in &mut project.plans {
+        if let Some(removed) = plan.date_removed
+            && removed < plan.date_created
+        {
+            plan.date_removed = Some(plan.date_created);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Activity, ActivityCollection, Dataset, Plan, Project};
+    use serde_json::json;
+
+    fn entity(path: &str) -> serde_json::Value {
+        json!({"id": format!("/entities/abc/{path}"), "path": path, "checksum": "abc"})
+    }
+
+    fn v9_project() -> LegacyProject {
+        let person = json!({"id": "mailto:a@b.c", "name": "A"});
+        let agent = json!({"id": "https://github.com/swissdatasciencecenter/renku-python/tree/v1.0.0", "name": "renku 1.0.0"});
+        let activity: Activity = serde_json::from_value(json!({
+            "id": "/1234", "plan_id": "/plans/p1",
+            "started_at_time": "2021-01-01T00:00:00+00:00",
+            "ended_at_time": "2021-01-01T00:00:01+00:00",
+            "agent": agent, "person": person,
+            "usages": [{"id": "/1234/usages/1", "entity": entity("in.txt")}],
+            "generations": [{"id": "/1234/usages/2", "entity": entity("out.txt")}],
+            "parameters": [{"id": "/1234/parameter-value/3", "parameter_id": "/plans/p1/parameters/n", "value": 1}]
+        }))
+        .expect("activity");
+        let plan: Plan = serde_json::from_value(json!({
+            "id": "/plans/p1", "name": "p", "command": "cp",
+            "parameters": [], "success_codes": [], "keywords": [], "creators": [],
+            "date_created": "2021-01-02T00:00:00+00:00",
+            "date_modified": "2021-01-02T00:00:00+00:00",
+            "date_removed": "2021-01-01T00:00:00+00:00",
+            "annotations": [], "steps": [], "mappings": [], "links": []
+        }))
+        .expect("plan");
+        let dataset: Dataset = serde_json::from_value(json!({
+            "id": "/datasets/d1", "identifier": "d1", "initial_identifier": "d1",
+            "slug": "d", "name": "d", "date_modified": "2021-01-01T00:00:00+00:00",
+            "images": [{"id": "/datasets/d1/images/0-a", "content_url": "x.png", "position": 0}],
+            "files": [{
+                "id": "/dataset-files/f1", "entity": entity("data/d/x"),
+                "date_added": "2021-01-01T00:00:00+00:00",
+                "based_on": {"id": "/remote-entity//github.com/x/abc/x", "checksum": "abc", "path": "x", "url": "https://github.com/x"}
+            }]
+        }))
+        .expect("dataset");
+        let project: Project = serde_json::from_value(json!({
+            "id": "/projects/ns/p", "name": "p", "date_created": "2021-01-01T00:00:00+00:00",
+            "creator": person, "version": "9", "agent_version": "1.0.0"
+        }))
+        .expect("project");
+        LegacyProject {
+            project,
+            schema_version: "9".into(),
+            datasets: vec![vec![dataset]],
+            tags: Vec::new(),
+            plans: vec![plan],
+            activities: vec![(activity, None)],
+            collections: vec![ActivityCollection {
+                id: "/activity-collection/c".into(),
+                activities: vec!["/1234".into()],
+            }],
+            workflow_file_collections: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn renku_pythons_v9_fixes_are_applied() {
+        let mut p = v9_project();
+        apply(&mut p);
+        let (a, _) = &p.activities[0];
+        assert_eq!(a.id, "/activities/1234");
+        assert_eq!(a.usages[0].id, "/activities/1234/usages/1");
+        assert_eq!(a.generations[0].id, "/activities/1234/generations/2");
+        assert_eq!(a.parameters[0].id, "/activities/1234/parameter-value/3");
+        assert_eq!(p.collections[0].activities, vec!["/activities/1234".to_string()]);
+        let d = &p.datasets[0][0];
+        assert_eq!(
+            d.files[0].based_on.as_ref().map(|b| b.id.as_str()),
+            Some("/remote-entities/github.com/x/abc/x")
+        );
+        assert_eq!(d.images[0].id, "/datasets/d1/images/0a");
+        assert_eq!(p.plans[0].date_removed, Some(p.plans[0].date_created));
+        // Applying them again changes nothing.
+        let once = format!("{:?}", p.activities);
+        apply(&mut p);
+        assert_eq!(format!("{:?}", p.activities), once);
+    }
+
+    #[test]
+    fn activity_ids_get_their_prefix_and_generations_their_name() {
+        assert_eq!(activity_id("/abc"), "/activities/abc");
+        assert_eq!(activity_id("abc/usages/1"), "/activities/abc/usages/1");
+        assert_eq!(activity_id("/activities/abc"), "/activities/abc");
+    }
+}
