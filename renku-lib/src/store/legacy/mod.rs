@@ -2,6 +2,7 @@
 //! (`docs/architecture.md`, "store::legacy").
 
 pub mod database;
+pub mod dataset_dates;
 pub mod objectdb;
 pub mod v9_fixes;
 pub mod yaml;

@@ -7,11 +7,11 @@
 //!   `/usages/` in it (an old bug) says `/generations/`; collections follow the new ids;
 //! * `remote-entity` in the id of a file's `based_on` becomes `remote-entities`;
 //! * dataset image ids lose their dashes;
-//! * a plan removed before it was created is removed when it was created.
+//! * a plan removed before it was created is removed when it was created;
+//! * dataset dates as [`super::dataset_dates::fix_chain`] corrects them.
 //!
-//! Not applied (listed in `docs/renku-python-formats.md`): renku-python's dataset date
-//! corrections for v9 databases and its derived copy of a removed plan that has no
-//! derivative.
+//! Not applied (listed in `docs/renku-python-formats.md`): the derived copy renku-python
+//! makes of a removed plan that has no derivative.
 
 use std::collections::HashMap;
 
@@ -77,6 +77,10 @@ pub fn apply(project: &mut LegacyProject) {
             image.id = image.id.replace('-', "");
         }
     }
+    let project_created = project.project.date_created;
+    for chain in &mut project.datasets {
+        super::dataset_dates::fix_chain(chain, project_created);
+    }
     for plan in &mut project.plans {
         if let Some(removed) = plan.date_removed
             && removed < plan.date_created
@@ -120,11 +124,12 @@ mod tests {
         .expect("plan");
         let dataset: Dataset = serde_json::from_value(json!({
             "id": "/datasets/d1", "identifier": "d1", "initial_identifier": "d1",
-            "slug": "d", "name": "d", "date_modified": "2021-01-01T00:00:00+00:00",
+            "slug": "d", "name": "d", "date_modified": "2021-03-01T00:00:00+00:00",
+            "date_created": "2021-02-01T00:00:00+00:00",
             "images": [{"id": "/datasets/d1/images/0-a", "content_url": "x.png", "position": 0}],
             "files": [{
                 "id": "/dataset-files/f1", "entity": entity("data/d/x"),
-                "date_added": "2021-01-01T00:00:00+00:00",
+                "date_added": "2021-02-01T00:00:00+00:00",
                 "based_on": {"id": "/remote-entity//github.com/x/abc/x", "checksum": "abc", "path": "x", "url": "https://github.com/x"}
             }]
         }))
@@ -159,7 +164,10 @@ mod tests {
         assert_eq!(a.usages[0].id, "/activities/1234/usages/1");
         assert_eq!(a.generations[0].id, "/activities/1234/generations/2");
         assert_eq!(a.parameters[0].id, "/activities/1234/parameter-value/3");
-        assert_eq!(p.collections[0].activities, vec!["/activities/1234".to_string()]);
+        assert_eq!(
+            p.collections[0].activities,
+            vec!["/activities/1234".to_string()]
+        );
         let d = &p.datasets[0][0];
         assert_eq!(
             d.files[0].based_on.as_ref().map(|b| b.id.as_str()),
@@ -167,6 +175,8 @@ mod tests {
         );
         assert_eq!(d.images[0].id, "/datasets/d1/images/0a");
         assert_eq!(p.plans[0].date_removed, Some(p.plans[0].date_created));
+        // One version: its creation date is its modification date.
+        assert_eq!(d.date_modified, d.date_created.expect("created"));
         // Applying them again changes nothing.
         let once = format!("{:?}", p.activities);
         apply(&mut p);
@@ -178,5 +188,39 @@ mod tests {
         assert_eq!(activity_id("/abc"), "/activities/abc");
         assert_eq!(activity_id("abc/usages/1"), "/activities/abc/usages/1");
         assert_eq!(activity_id("/activities/abc"), "/activities/abc");
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    use crate::model::Dataset;
+    use serde_json::json;
+
+    fn version(id: &str, created: &str) -> Dataset {
+        serde_json::from_value(json!({
+            "id": format!("/datasets/{id}"), "identifier": id, "initial_identifier": "v1",
+            "slug": "d", "name": "d", "date_modified": "2030-01-01T00:00:00+00:00",
+            "date_created": created
+        }))
+        .expect("dataset")
+    }
+
+    #[test]
+    fn versions_are_dated_by_modification_and_share_the_first_creation() {
+        let project_created =
+            chrono::DateTime::parse_from_rfc3339("2021-01-01T00:00:00+00:00").expect("date");
+        let mut chain = vec![
+            version("v1", "2020-06-01T00:00:00+00:00"),
+            version("v2", "2021-05-01T00:00:00+00:00"),
+        ];
+        super::super::dataset_dates::fix_chain(&mut chain, project_created);
+        // Created before the project: the project's creation date (no files to date it).
+        assert_eq!(chain[0].date_created, Some(project_created));
+        assert_eq!(chain[0].date_modified, project_created);
+        assert_eq!(chain[1].date_created, Some(project_created));
+        assert_eq!(
+            chain[1].date_modified.to_rfc3339(),
+            "2021-05-01T00:00:00+00:00"
+        );
     }
 }

@@ -619,61 +619,11 @@ impl Replay<'_> {
                 chain.push(next.clone());
                 at = next.clone();
             }
-            // Modification dates from the newest version back (m_0010).
-            let fix_created = |d: &mut Dataset| {
-                if let Some(created) = d.date_created
-                    && created < project_created
-                {
-                    let earliest = d
-                        .files
-                        .iter()
-                        .filter(|f| !f.is_removed())
-                        .map(|f| f.date_added)
-                        .min();
-                    d.date_created = Some(earliest.unwrap_or(project_created).max(project_created));
-                }
-            };
-            let mut previous = crate::util::now();
-            for id in chain.iter().skip(1).rev() {
-                let Some(d) = self.versions.get_mut(id) else {
-                    continue;
-                };
-                fix_created(d);
-                if let Some(m) = d.date_removed.or(d.date_created) {
-                    let m = if m > previous { previous } else { m };
-                    d.date_modified = m;
-                    previous = m;
-                }
-            }
-            let (first_created, first_published) = match self.versions.get_mut(&chain[0]) {
-                Some(first) => {
-                    fix_created(first);
-                    if let Some(m) = first.date_published.or(first.date_created) {
-                        first.date_modified = m;
-                    }
-                    (first.date_created, first.date_published)
-                }
-                None => (None, None),
-            };
-            let mut versions = Vec::new();
-            for id in &chain {
-                if let Some(mut d) = self.versions.remove(id) {
-                    if id != &chain[0] {
-                        d.date_created = first_created;
-                        d.date_published = first_published;
-                    }
-                    if d.date_published.is_some() {
-                        d.date_created = None;
-                    }
-                    // A removal is never dated before the version it removes.
-                    if let Some(r) = d.date_removed
-                        && r < d.date_modified
-                    {
-                        d.date_removed = Some(d.date_modified);
-                    }
-                    versions.push(d);
-                }
-            }
+            let mut versions: Vec<Dataset> = chain
+                .iter()
+                .filter_map(|id| self.versions.remove(id))
+                .collect();
+            crate::store::legacy::dataset_dates::fix_chain(&mut versions, project_created);
             chains.push(versions);
         }
         chains
