@@ -8,10 +8,10 @@
 //! * `remote-entity` in the id of a file's `based_on` becomes `remote-entities`;
 //! * dataset image ids lose their dashes;
 //! * a plan removed before it was created is removed when it was created;
-//! * dataset dates as [`super::dataset_dates::fix_chain`] corrects them.
-//!
-//! Not applied (listed in `docs/renku-python-formats.md`): the derived copy renku-python
-//! makes of a removed plan that has no derivative.
+//! * dataset dates as [`super::dataset_dates::fix_chain`] corrects them;
+//! * a removed plan that is no derivative of another is kept as not removed, and a derived
+//!   copy of it (same parameters, a new id) carries the removal — renku-python gives the copy
+//!   a random id, we derive it from the plan's id so that migrating twice gives the same.
 
 use std::collections::HashMap;
 
@@ -88,6 +88,21 @@ pub fn apply(project: &mut LegacyProject) {
             plan.date_removed = Some(plan.date_created);
         }
     }
+    let mut derived = Vec::new();
+    for plan in &mut project.plans {
+        if plan.date_removed.is_some() && plan.derived_from.is_none() {
+            let mut copy = plan.clone();
+            let hex = super::yaml::workflows::stable_hex(&["removed plan", &plan.id], 32);
+            copy.id = match plan.id.find("/plans/") {
+                Some(at) => format!("{}/plans/{hex}", &plan.id[..at]),
+                None => format!("/plans/{hex}"),
+            };
+            copy.derived_from = Some(plan.id.clone());
+            plan.date_removed = None;
+            derived.push(copy);
+        }
+    }
+    project.plans.extend(derived);
 }
 
 #[cfg(test)]
@@ -174,13 +189,28 @@ mod tests {
             Some("/remote-entities/github.com/x/abc/x")
         );
         assert_eq!(d.images[0].id, "/datasets/d1/images/0a");
-        assert_eq!(p.plans[0].date_removed, Some(p.plans[0].date_created));
+        // The removed plan is kept, its derived copy carries the removal (from its creation).
+        assert_eq!(p.plans.len(), 2);
+        assert_eq!(p.plans[0].date_removed, None);
+        let copy = &p.plans[1];
+        assert!(
+            copy.id.starts_with("/plans/") && copy.id != "/plans/p1",
+            "{}",
+            copy.id
+        );
+        assert_eq!(copy.derived_from.as_deref(), Some("/plans/p1"));
+        assert_eq!(copy.date_removed, Some(p.plans[0].date_created));
+        assert_eq!(copy.date_modified, p.plans[0].date_modified);
         // One version: its creation date is its modification date.
         assert_eq!(d.date_modified, d.date_created.expect("created"));
         // Applying them again changes nothing.
-        let once = format!("{:?}", p.activities);
+        let once = format!("{:?} {:?}", p.activities, p.plans);
         apply(&mut p);
-        assert_eq!(format!("{:?}", p.activities), once);
+        assert_eq!(format!("{:?} {:?}", p.activities, p.plans), once);
+        // The copy's id does not depend on the run.
+        let mut again = v9_project();
+        apply(&mut again);
+        assert_eq!(again.plans[1].id, p.plans[1].id);
     }
 
     #[test]
