@@ -317,12 +317,14 @@ async fn a_user_is_written_once_and_again_only_when_the_token_says_something_new
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     for _ in 0..3 {
         assert_eq!(user_status(&server, &token).await, 200);
-        let response = server
-            .get("/knowledge-graph/entities?query=x", Some(&token))
-            .send()
-            .await
-            .expect("request");
-        assert_eq!(response.status(), 200);
+        server
+            .expect_status(
+                reqwest::Method::GET,
+                "/knowledge-graph/entities?query=x",
+                Some(&token),
+                200,
+            )
+            .await;
     }
     assert_eq!(
         user_row(&server, "carol-id"),

@@ -320,15 +320,14 @@ async fn a_push_to_a_new_project_in_ones_own_namespace_creates_it() {
     assert_eq!(exists(&admin, "alice/by-anonymous").await, 404);
     assert_eq!(exists(&admin, "alice/by-bob").await, 404);
     // A fetch does not create anything either.
-    let response = server
-        .get(
+    server
+        .expect_status(
+            reqwest::Method::GET,
             "/repos/alice/by-fetch.git/info/refs?service=git-upload-pack",
             Some(&alice),
+            404,
         )
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 404);
+        .await;
     assert_eq!(exists(&admin, "alice/by-fetch").await, 404);
 
     // Alice's push creates a private project she owns, with her commits in it.

@@ -202,27 +202,23 @@ async fn private_metadata_never_leaks() {
     let (status, _) = text_of(&server, "/knowledge-graph/entities?role=owner", None).await;
     assert_eq!(status, 401);
     // A reader may not re-index; a non-member is not told the project exists.
-    let response = server
-        .send(
+    server
+        .expect_status(
             reqwest::Method::POST,
             "/api/projects/alice/secret-lab/graph/reindex",
             Some(&bob),
+            403,
         )
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 403);
+        .await;
     let carol = server.idp.token("carol");
-    let response = server
-        .send(
+    server
+        .expect_status(
             reqwest::Method::POST,
             "/api/projects/alice/secret-lab/graph/reindex",
             Some(&carol),
+            404,
         )
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 404);
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,16 +388,14 @@ async fn visibility_changes_and_deletion_update_graph_and_search() {
     assert!(body.contains(SECRET), "{body}");
 
     // Deleted: gone for everybody, its graph file too.
-    let response = server
-        .send(
+    server
+        .expect_status(
             reqwest::Method::DELETE,
             "/api/projects/alice/secret-lab",
             Some(&alice),
+            204,
         )
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 204);
+        .await;
     let admin = server.idp.token("admin");
     let (_, body) = text_of(
         &server,

@@ -240,6 +240,26 @@ impl TestServer {
         }
     }
 
+    /// Sends `method path` (no body) with `token`, asserts the answer's status and returns
+    /// its body.
+    pub async fn expect_status(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        status: u16,
+    ) -> String {
+        let response = self
+            .send(method.clone(), path, token)
+            .send()
+            .await
+            .expect("request");
+        let code = response.status().as_u16();
+        let body = response.text().await.unwrap_or_default();
+        assert_eq!(code, status, "{method} {path}: {body}");
+        body
+    }
+
     /// Creates a project owned by `owner` and returns its JSON.
     pub async fn create_project(&self, owner: &str, name: &str, visibility: &str) -> Value {
         let token = self.idp.token(owner);

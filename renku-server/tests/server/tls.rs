@@ -104,10 +104,12 @@ async fn https_with_a_private_ca_and_auth_forwarding() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_forwarding_auth_paths_are_not_found() {
     let server = TestServer::start().await;
-    let response = server
-        .get("/auth/realms/Renku/.well-known/openid-configuration", None)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 404);
+    server
+        .expect_status(
+            reqwest::Method::GET,
+            "/auth/realms/Renku/.well-known/openid-configuration",
+            None,
+            404,
+        )
+        .await;
 }
