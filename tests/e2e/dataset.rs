@@ -791,6 +791,72 @@ fn tags_name_versions_without_changing_the_dataset() {
     assert_eq!(tags, serde_json::json!([]));
 }
 
+/// The `@id`s of each node list in a `--format json-ld` answer.
+fn node_ids(env: &TestEnv, root: &Path, args: &[&str]) -> Vec<Vec<String>> {
+    let text = env.ok(root, args);
+    let lists: serde_json::Value = serde_json::from_str(&text).unwrap();
+    lists
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {text}"))
+        .iter()
+        .map(|nodes| {
+            nodes
+                .as_array()
+                .unwrap_or_else(|| panic!("a node list: {text}"))
+                .iter()
+                .map(|n| n["@id"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn listings_as_json_ld_are_renku_pythons_node_lists() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("data/d1/a.txt", "a\n")]);
+    env.ok(&root, &["dataset", "create", "d1"]);
+    env.ok(&root, &["dataset", "create", "d2"]);
+    env.ok(&root, &["dataset", "tag", "d1", "v1", "-d", "first"]);
+    let datasets = node_ids(&env, &root, &["dataset", "ls", "--format", "json-ld"]);
+    assert_eq!(datasets.len(), 2, "{datasets:?}");
+    // d1: its file, the dataset, the file's entity, the project link, the URL it derives from
+    // (registering the existing file made a second version), its creator.
+    let d1 = &datasets[0];
+    for prefix in [
+        "/dataset-files/",
+        "/datasets/",
+        "/entities/",
+        "/projects/",
+        "mailto:",
+    ] {
+        assert!(d1.iter().any(|i| i.starts_with(prefix)), "{prefix}: {d1:?}");
+    }
+    assert!(!datasets[1].iter().any(|i| i.starts_with("/dataset-files/")));
+    let files = node_ids(&env, &root, &["dataset", "ls-files", "--format", "json-ld"]);
+    assert_eq!(files.len(), 1);
+    assert!(files[0][0].starts_with("/dataset-files/"), "{files:?}");
+    assert!(files[0][1].ends_with("/data/d1/a.txt"), "{files:?}");
+    let tags: serde_json::Value =
+        serde_json::from_str(&env.ok(&root, &["dataset", "ls-tags", "d1", "--format", "json-ld"]))
+            .unwrap();
+    let tag = &tags[0];
+    assert_eq!(tag["http://schema.org/name"], "v1");
+    assert_eq!(tag["http://schema.org/description"], "first");
+    assert!(
+        tag["@id"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("/dataset-tags/v1%40")),
+        "{tag}"
+    );
+    assert_eq!(
+        tag["http://schema.org/about"]["http://schema.org/url"]["@id"],
+        d1.iter()
+            .find(|i| i.starts_with("/datasets/"))
+            .map(String::as_str)
+            .unwrap_or_default()
+    );
+}
+
 #[test]
 fn update_follows_local_changes_and_reports_deletions() {
     let env = TestEnv::new();

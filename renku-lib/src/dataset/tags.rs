@@ -108,6 +108,24 @@ pub fn remove_tags(
     Ok(())
 }
 
+/// A tag as `dataset ls-tags --format json-ld` shows it, in renku-python's shape: one
+/// expanded node per tag with its `schema:about` URL nested and plain literal values.
+pub fn tag_json_ld(tag: &DatasetTag) -> serde_json::Value {
+    let about = crate::model::Url::dataset(&tag.dataset_identifier);
+    serde_json::json!({
+        "@id": tag.id,
+        "@type": ["http://schema.org/PublicationEvent"],
+        "http://schema.org/about": {
+            "@id": about.id,
+            "@type": ["http://schema.org/URL"],
+            "http://schema.org/url": {"@id": about.url},
+        },
+        "http://schema.org/description": tag.description,
+        "http://schema.org/name": tag.name,
+        "http://schema.org/startDate": tag.date_created.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+    })
+}
+
 /// The tags of `slug`, oldest first.
 pub fn list_tags(project: &ProjectDir, slug: &str) -> Result<Vec<TagListing>> {
     let store = project.store();

@@ -67,6 +67,16 @@ pub fn dataset_version_json_ld<'a>(
     Ok(super::jsonld::to_json_ld(&rdf)?)
 }
 
+/// The flattened JSON-LD of one dataset file (its `schema:DigitalDocument` node and its
+/// entity), with the store's relative ids: an item of `dataset ls-files --format json-ld`.
+pub fn dataset_file_json_ld(file: &crate::model::DatasetFile) -> Result<serde_json::Value> {
+    let mut w = Writer::new(Host::relative());
+    mapping::dataset::dataset_file(&mut w, file);
+    let rdf = RdfStore::new().map_err(GraphError::from)?;
+    rdf.extend(w.into_quads()).map_err(GraphError::from)?;
+    Ok(super::jsonld::to_json_ld(&rdf)?)
+}
+
 /// Builds the graph of the records in `store` (all of them, or only those in `only`).
 pub fn build_from_store(
     store: &Store,

@@ -12,6 +12,8 @@ use crate::commands::Env;
 pub enum LsFormat {
     /// A table.
     Tabular,
+    /// Each dataset's flattened JSON-LD (a list of node lists).
+    JsonLd,
     /// JSON.
     Json,
 }
@@ -59,6 +61,20 @@ pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
     let all = datasets.all()?;
     let default_dir = renku_lib::dataset::default_data_dir(project.root())?;
     match args.format {
+        LsFormat::JsonLd => {
+            let project_id = store.project()?.data.id;
+            let list = all
+                .iter()
+                .map(|s| {
+                    renku_lib::graph::build::dataset_version_json_ld(
+                        s.dataset(),
+                        s.files(),
+                        &project_id,
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?;
+            print_json(&serde_json::Value::Array(list))?;
+        }
         LsFormat::Json => {
             let list: Vec<serde_json::Value> = all
                 .iter()

@@ -12,6 +12,8 @@ use crate::commands::Env;
 pub enum LsFilesFormat {
     /// A table.
     Tabular,
+    /// Each file's flattened JSON-LD (a list of node lists).
+    JsonLd,
     /// JSON.
     Json,
     /// Comma-separated values.
@@ -74,6 +76,14 @@ pub fn run(env: &Env, args: LsFilesArgs) -> Result<u8> {
         exclude: args.exclude,
     };
     let files = list_files(&project, &filter)?;
+    if args.format == LsFilesFormat::JsonLd {
+        let list = files
+            .iter()
+            .map(|f| renku_lib::graph::build::dataset_file_json_ld(&f.file))
+            .collect::<Result<Vec<_>>>()?;
+        print_json(&serde_json::Value::Array(list))?;
+        return Ok(0);
+    }
     if args.format == LsFilesFormat::Json {
         let list: Vec<serde_json::Value> = files
             .iter()

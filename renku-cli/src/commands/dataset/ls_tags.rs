@@ -11,6 +11,8 @@ use crate::commands::Env;
 pub enum LsTagsFormat {
     /// A table.
     Tabular,
+    /// Each tag as a JSON-LD node.
+    JsonLd,
     /// JSON.
     Json,
 }
@@ -29,6 +31,13 @@ pub struct LsTagsArgs {
 pub fn run(env: &Env, args: LsTagsArgs) -> Result<u8> {
     let project = env.project()?;
     let tags = renku_lib::dataset::tags::list_tags(&project, &args.slug)?;
+    if args.format == LsTagsFormat::JsonLd {
+        let list = tags
+            .iter()
+            .map(|t| renku_lib::dataset::tags::tag_json_ld(&t.tag))
+            .collect();
+        return print_json(&serde_json::Value::Array(list)).map(|_| 0);
+    }
     if args.format == LsTagsFormat::Json {
         let list: Vec<serde_json::Value> = tags
             .iter()
