@@ -63,6 +63,10 @@ pub struct ServerConfig {
 pub struct KgConfig {
     /// The indexer looks for queued jobs this often even when nothing woke it (seconds).
     pub index_poll_seconds: u64,
+    /// How often a job that failed for a passing reason (I/O, the database) is tried again.
+    pub index_retries: u64,
+    /// Seconds before the first retry; each further retry waits twice as long.
+    pub index_retry_seconds: u64,
     /// A SPARQL query is stopped after this many seconds.
     pub sparql_timeout_seconds: u64,
     /// A SPARQL answer holds at most this many solutions or triples.
@@ -73,6 +77,8 @@ impl Default for KgConfig {
     fn default() -> Self {
         KgConfig {
             index_poll_seconds: 5,
+            index_retries: 3,
+            index_retry_seconds: 10,
             sparql_timeout_seconds: 10,
             sparql_max_results: 10_000,
         }
@@ -124,6 +130,8 @@ struct FileConfig {
 #[serde(deny_unknown_fields)]
 struct FileKg {
     index_poll_seconds: Option<u64>,
+    index_retries: Option<u64>,
+    index_retry_seconds: Option<u64>,
     sparql_timeout_seconds: Option<u64>,
     sparql_max_results: Option<usize>,
 }
@@ -323,6 +331,18 @@ impl ServerConfig {
                 "RENKU_SERVER_KG_INDEX_POLL_SECONDS",
                 file_kg.index_poll_seconds,
                 defaults.index_poll_seconds,
+            )?,
+            index_retries: number(
+                "kg.index_retries",
+                "RENKU_SERVER_KG_INDEX_RETRIES",
+                file_kg.index_retries,
+                defaults.index_retries,
+            )?,
+            index_retry_seconds: number(
+                "kg.index_retry_seconds",
+                "RENKU_SERVER_KG_INDEX_RETRY_SECONDS",
+                file_kg.index_retry_seconds,
+                defaults.index_retry_seconds,
             )?,
             sparql_timeout_seconds: number(
                 "kg.sparql_timeout_seconds",

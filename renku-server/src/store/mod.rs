@@ -258,6 +258,10 @@ pub trait ServerStore: Send + Sync {
     fn finish_index_job(&self, id: i64, status: JobStatus, error: Option<&str>) -> StoreResult<()>;
     /// The newest job of a project.
     fn latest_index_job(&self, project_id: i64) -> StoreResult<Option<IndexJob>>;
+
+    /// Queues the failed job `id` again, unless a newer job of its project exists; returns
+    /// whether it was queued.
+    fn retry_index_job(&self, id: i64) -> StoreResult<bool>;
     /// Jobs left running by a previous process go back to the queue.
     fn requeue_running_jobs(&self) -> StoreResult<usize>;
 }

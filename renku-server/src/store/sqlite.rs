@@ -518,6 +518,19 @@ impl ServerStore for SqliteStore {
         })
     }
 
+    fn retry_index_job(&self, id: i64) -> StoreResult<bool> {
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE index_jobs SET status = 'queued', updated_at = ?1
+                 WHERE id = ?2 AND status = 'failed' AND id = (
+                     SELECT MAX(id) FROM index_jobs
+                     WHERE project_id = (SELECT project_id FROM index_jobs WHERE id = ?2))",
+                params![now(), id],
+            )
+        })
+        .map(|n| n > 0)
+    }
+
     fn requeue_running_jobs(&self) -> StoreResult<usize> {
         self.with(|conn| {
             conn.execute(
@@ -622,6 +635,33 @@ mod tests {
         assert_eq!(bob(&store), vec![(second.id, Role::Owner)]);
         store.delete_project(second.id).expect("delete");
         assert!(bob(&store).is_empty());
+    }
+
+    #[test]
+    fn a_failed_job_is_queued_again_only_while_it_is_the_newest() {
+        let store = SqliteStore::in_memory().expect("store");
+        let a = project(&store, "alice", "a");
+        let job = store.enqueue_index(a.id, "c1").expect("enqueue");
+        let claimed = store.claim_index_job().expect("claim").expect("job");
+        assert!(
+            !store.retry_index_job(job.id).expect("retry"),
+            "running, not failed"
+        );
+        store
+            .finish_index_job(claimed.id, JobStatus::Failed, Some("disk full"))
+            .expect("finish");
+        assert!(store.retry_index_job(job.id).expect("retry"));
+        let again = store
+            .claim_index_job()
+            .expect("claim")
+            .expect("the same job");
+        assert_eq!((again.id, again.attempts), (job.id, 2));
+        store
+            .finish_index_job(again.id, JobStatus::Failed, Some("disk full"))
+            .expect("finish");
+        // A newer push: the old commit is not tried again.
+        store.enqueue_index(a.id, "c2").expect("enqueue");
+        assert!(!store.retry_index_job(job.id).expect("retry"));
     }
 
     #[test]

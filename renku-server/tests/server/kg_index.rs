@@ -1,6 +1,7 @@
 //! Index jobs: failures are reported with their error and keep the last good graph; plain
 //! git repositories are indexed as projects; graphs survive restarts (and a damaged graph
-//! file is rebuilt from the repository); re-indexing on request.
+//! file is rebuilt from the repository); re-indexing on request; a job that failed for a
+//! passing reason is tried again.
 
 use serde_json::Value;
 
@@ -66,6 +67,63 @@ async fn damaged_metadata_fails_the_job_with_its_error_and_keeps_the_last_graph(
         .expect("text");
     assert!(
         metrics.contains("renku_server_index_jobs_total{outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_failed_writing_its_graph_is_tried_again() {
+    let server = TestServer::start_with(|config, _, _| {
+        config.kg.index_retry_seconds = 1;
+    })
+    .await;
+    server.create_project("alice", "labs", "public").await;
+    let alice = server.idp.token("alice");
+    let work = tempfile::tempdir().expect("work");
+    let root = work.path().join("labs");
+    let repo = blocking(move || labs(&root)).await;
+    let (repo, first) = push(&server, repo, &alice, "alice/labs").await;
+    indexed(&server, None, "alice/labs", &first).await;
+
+    // The graph files cannot be written: the directory is replaced by a file.
+    let graphs = server.data_dir.join("graphs");
+    let aside = server.data_dir.join("graphs.aside");
+    std::fs::rename(&graphs, &aside).expect("move the graphs away");
+    std::fs::write(&graphs, "not a directory").expect("block the graphs");
+    let repo = blocking(move || {
+        repo.commit_file("notes.md", "More samples soon.\n");
+        repo
+    })
+    .await;
+    let (_repo, head) = push(&server, repo, &alice, "alice/labs").await;
+    let status = indexed(&server, None, "alice/labs", &head).await;
+    assert_eq!(status["details"]["status"], "failure", "{status}");
+    let message = status["details"]["message"].as_str().expect("message");
+    assert!(message.contains("trying again in 1 s"), "{message}");
+
+    // The disk is writable again: the next try succeeds without a push.
+    std::fs::remove_file(&graphs).expect("unblock");
+    std::fs::rename(&aside, &graphs).expect("move the graphs back");
+    let mut last = status;
+    for _ in 0..200 {
+        last = get_json(&server, "/api/projects/alice/labs/graph/status", None, 200).await;
+        if last["details"]["status"] == "success" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(last["details"]["status"], "success", "{last}");
+    assert_eq!(last["commit"], head.as_str());
+    let metrics = server
+        .get("/metrics", None)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("renku_server_index_jobs_total{outcome=\"retried\"}"),
         "{metrics}"
     );
 }
