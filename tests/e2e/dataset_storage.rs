@@ -669,6 +669,53 @@ fn update_of_a_storage_dataset_records_changed_objects() {
 }
 
 #[test]
+fn update_asks_for_missing_credentials() {
+    let Some(cloud) = Cloud::s3() else { return };
+    let Credentials::S3 {
+        access_key_id,
+        secret_access_key,
+        ..
+    } = &cloud.fixture.credentials
+    else {
+        panic!("S3 credentials")
+    };
+    let env = TestEnv::new();
+    let root = project_with_storage_dataset(&env, &cloud);
+    cloud.put("prefix/a.csv", b"changed again\n");
+    // No credentials in the environment or the credential file: asked for, not stored.
+    let mut child = cloud
+        .bare(&env, &root)
+        .args(["dataset", "update", "ds"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        write!(stdin, "{access_key_id}\n{secret_access_key}\nn\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_success(&out);
+    assert_contains(&stderr(&out), "Enter a value for 'Access Key ID'");
+    let rows = listed(&env, &root, "ds");
+    let a = rows.iter().find(|r| r.0 == "data/ds/a.csv").unwrap();
+    assert_eq!(a.1, md5_hex(b"changed again\n"));
+    assert!(!env.home().join(".renku/storage-credentials.json").exists());
+    // Without answers the update fails and changes nothing.
+    cloud.put("prefix/a.csv", b"and again\n");
+    let before = snapshot(&env, &root);
+    let out = cloud
+        .bare(&env, &root)
+        .args(["dataset", "update", "ds"])
+        .output()
+        .unwrap();
+    assert_ne!(code(&out), 0, "{}", stdout(&out));
+    assert_unchanged(&env, &root, &before, "update without credentials");
+}
+
+#[test]
 fn azure_storage_dataset_round_trip() {
     let Some(cloud) = Cloud::azure() else { return };
     let env = TestEnv::new();

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::cloud_storage::credentials::CredentialPrompt;
 use crate::context::CommandContext;
 use crate::dataset_remote::download::{DownloadProgress, DownloadRequest, Downloader};
 use crate::dataset_remote::{RemoteDataset, RemoteError};
@@ -120,24 +121,29 @@ fn validate(request: &UpdateRequest) -> Result<()> {
 
 /// Computes what [`update`] would do, without changing the project (remote sources are
 /// asked, web files downloaded to a scratch directory).
+/// `credentials` is asked for cloud-storage credentials the environment and the credential
+/// file do not have (`None`: such files fail).
 pub fn plan(
     project: &ProjectDir,
     request: &UpdateRequest,
     progress: &dyn DownloadProgress,
+    credentials: Option<&mut dyn CredentialPrompt>,
 ) -> Result<UpdatePlan> {
     validate(request)?;
     let store = project.store();
     let datasets = Datasets::load(&store)?;
-    Ok(compute(project, &datasets, request, progress)?.plan)
+    Ok(compute(project, &datasets, request, progress, credentials)?.plan)
 }
 
 /// Updates the datasets (one commit); returns what changed. Deleted files are only removed
 /// from the metadata with `delete`; imported datasets are re-imported as a whole.
+/// `credentials` as for [`plan`].
 pub fn update(
     ctx: &CommandContext,
     project: &ProjectDir,
     request: &UpdateRequest,
     progress: &dyn DownloadProgress,
+    credentials: Option<&mut dyn CredentialPrompt>,
 ) -> Result<UpdatePlan> {
     validate(request)?;
     let git = project.git()?;
@@ -151,7 +157,7 @@ pub fn update(
         planned,
         reimports,
         _scratch,
-    } = compute(project, &datasets, request, progress)?;
+    } = compute(project, &datasets, request, progress, credentials)?;
     if !reimports.is_empty() {
         let lfs =
             crate::repo::lfs::LfsTracker::new(project.root(), git.repo(), ctx.external_storage)?;
@@ -233,6 +239,7 @@ fn compute(
     datasets: &Datasets<'_>,
     request: &UpdateRequest,
     progress: &dyn DownloadProgress,
+    credentials: Option<&mut dyn CredentialPrompt>,
 ) -> Result<Computed> {
     let selected = if request.all || request.slugs.is_empty() {
         datasets.all()?
@@ -457,7 +464,7 @@ fn compute(
         }
         Some(dir)
     };
-    for c in super::update_storage::check(project, &cloud_files, request.dry_run)? {
+    for c in super::update_storage::check(project, &cloud_files, request.dry_run, credentials)? {
         let change = FileChange {
             path: c.entry.path().to_string(),
             slug: c.slug,

@@ -4,12 +4,13 @@
 //! a changed object gets a new entry (plain datasets: the new content is downloaded and
 //! replaces the file), a missing one is reported as deleted.
 //!
-//! Credentials come from the environment or the per-user credential file (update never
-//! prompts).
+//! Credentials come from the environment or the per-user credential file, else from the
+//! caller's prompt (as for `dataset add`), once per bucket.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::cloud_storage::credentials::CredentialPrompt;
 use crate::cloud_storage::{ObjectInfo, StorageUri};
 use crate::model::{DatasetFile, RemoteEntity};
 use crate::repo::ProjectDir;
@@ -55,6 +56,7 @@ pub(crate) fn check(
     project: &ProjectDir,
     files: &[StorageFile],
     dry_run: bool,
+    mut credentials: Option<&mut dyn CredentialPrompt>,
 ) -> Result<Vec<StorageChange>> {
     cleanup(project);
     if files.is_empty() {
@@ -74,7 +76,10 @@ pub(crate) fn check(
     let mut out = Vec::new();
     for (bucket, items) in by_bucket {
         let root = super::storage::parse_storage_uri(&bucket)?;
-        let storage = super::storage::connect(&root, None)?;
+        let prompt = credentials
+            .as_mut()
+            .map(|p| &mut **p as &mut dyn CredentialPrompt);
+        let storage = super::storage::connect(&root, prompt)?;
         for (f, uri) in items {
             let Some(b) = &f.file.based_on else { continue };
             let info = storage.stat(uri.path())?;

@@ -86,7 +86,8 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
     let project = env.project()?;
     let bar = DownloadBar::new();
     if args.dry_run {
-        let plan = plan(&project, &request, &bar)?;
+        let mut credentials = super::storage_ui::TerminalCredentials;
+        let plan = plan(&project, &request, &bar, Some(&mut credentials))?;
         drop(bar);
         print_pinned(&plan);
         if plan.is_empty() {
@@ -142,7 +143,8 @@ pub fn run(env: &Env, args: UpdateArgs) -> Result<u8> {
         }
         return Ok(1);
     }
-    let plan = update(&env.ctx, &project, &request, &bar)?;
+    let mut credentials = super::storage_ui::TerminalCredentials;
+    let plan = update(&env.ctx, &project, &request, &bar, Some(&mut credentials))?;
     drop(bar);
     print_pinned(&plan);
     for slug in &plan.datasets {
