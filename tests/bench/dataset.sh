@@ -38,20 +38,10 @@ renku="$CARGO_TARGET_DIR/release/renku"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/home"
-printf '[user]\n\tname = Jane Doe\n\temail = jane.doe@example.org\n[init]\n\tdefaultBranch = main\n' \
-    >"$tmp/home/.gitconfig"
-export HOME="$tmp/home" GIT_CONFIG_GLOBAL="$tmp/home/.gitconfig" GIT_CONFIG_NOSYSTEM=1
-unset GIT_DIR GIT_WORK_TREE RUST_LOG
+# shellcheck source=tests/bench/lib.sh
+source "$repo_root/tests/bench/lib.sh"
+isolated_home "$tmp"
 
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-time_ms() {
-    local start end
-    start=$(now_ms)
-    "$@" >/dev/null 2>&1 </dev/null || true
-    end=$(now_ms)
-    echo $((end - start))
-}
 # make_files DIR N: N small files in 100-file directories two levels deep.
 make_files() {
     python3 - "$1" "$2" <<'PY'
@@ -63,9 +53,6 @@ for i in range(n):
     with open(os.path.join(d, f"f{i:06d}.txt"), "w") as f:
         f.write(f"content {i}\n")
 PY
-}
-check() { # check NAME OK(0/1) MESSAGE
-    if [ "$2" = 0 ]; then echo "  ok: $3"; else echo "  MISSED: $3"; status=1; fi
 }
 status=0
 
