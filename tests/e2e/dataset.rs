@@ -764,7 +764,7 @@ fn tags_name_versions_without_changing_the_dataset() {
     assert_code(&out, 2);
     let out = env.run_in(&root, &["dataset", "rm-tags", "d1", "v9"]);
     assert_code(&out, 2);
-    assert_contains(&stderr(&out), "Tags ['v9'] not found");
+    assert_contains(&stderr(&out), "Tags [v9] not found");
     assert_unchanged(&env, &root, &before, "tag errors");
 
     std::fs::write(root.join("data/d1/b.txt"), "b\n").unwrap();

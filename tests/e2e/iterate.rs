@@ -192,7 +192,7 @@ fn iterate_errors_and_warnings() {
         ),
         (
             vec!["nope", "--map", "n-1=[1,2]"],
-            2,
+            1,
             "The specified workflow 'nope' cannot be found.",
         ),
         (

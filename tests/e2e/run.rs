@@ -2199,6 +2199,26 @@ fn workflow_remove_marks_the_plan_removed() {
         &env.run_in(&root, &["workflow", "remove", "--force", "nope"]),
         2,
     );
+    // Checked before asking.
+    let out = env.run_in(&root, &["workflow", "remove", "nope"]);
+    assert_code(&out, 2);
+    assert!(!stderr(&out).contains("Aborted"), "{}", stderr(&out));
+    // As in renku-python: a removed plan is a bad parameter (2), an unknown one fails (1).
+    for (args, expected) in [
+        (&["workflow", "edit", "c1", "--name", "x"][..], 2),
+        (&["workflow", "execute", "c1"][..], 2),
+        (&["workflow", "export", "c1"][..], 2),
+        (&["workflow", "iterate", "c1", "--map", "a=[1]"][..], 2),
+        (&["workflow", "edit", "nope", "--name", "x"][..], 1),
+        (&["workflow", "execute", "nope"][..], 1),
+        (&["workflow", "export", "nope"][..], 1),
+        (&["workflow", "iterate", "nope", "--map", "a=[1]"][..], 1),
+    ] {
+        let out = env.run_in(&root, args);
+        assert_eq!(code(&out), expected, "{args:?}: {}", stderr(&out));
+        assert_contains(&stderr(&out), "cannot be found");
+    }
+    assert_eq!(env.commit_count(&root), before + 1);
     // The name is free again; the removed run stays in the log.
     assert_success(&env.run_in(&root, &["run", "--name", "c1", "cp", "a", "c"]));
     let out = env.run_in(&root, &["log", "--format", "json"]);
@@ -2279,11 +2299,12 @@ fn workflow_edit_records_a_derived_plan() {
     assert_eq!(plans.len(), 1);
     assert_eq!(plans[0]["id"], new_id.as_str());
 
-    // Errors: unknown plan exit 2, unknown parameter exit 1, nothing committed.
+    // Errors: unknown plan exit 1 (a removed one: 2), unknown parameter exit 1, nothing
+    // committed.
     let count = env.commit_count(&root);
     assert_code(
         &env.run_in(&root, &["workflow", "edit", "nope", "-d", "x"]),
-        2,
+        1,
     );
     assert_code(
         &env.run_in(

@@ -175,7 +175,7 @@ pub fn add(
         }
         (None, None) => {
             return Err(Error::Failed(format!(
-                "Dataset '{0}' does not exist.\nUse 'renku dataset create {0}' to create the dataset or retry 'renku dataset add' command with '--create' option for automatic dataset creation.",
+                "Dataset '{0}' does not exist.\nUse 'renku dataset create {0}' to create the dataset or retry 'renku dataset add {0}' command with '--create' option for automatic dataset creation.",
                 request.slug
             )));
         }

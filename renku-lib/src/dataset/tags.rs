@@ -91,7 +91,7 @@ pub fn remove_tags(
     let missing: Vec<String> = names
         .iter()
         .filter(|n| !tags.iter().any(|t| &t.data.name == *n))
-        .map(|n| format!("'{n}'"))
+        .map(|n| n.to_string())
         .collect();
     if !missing.is_empty() {
         return Err(Error::Parameter(format!(

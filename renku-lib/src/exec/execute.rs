@@ -224,12 +224,7 @@ impl PreparedExecution {
 
 /// Finds the plan `opts.name_or_id`, applies the values and checks the steps can run.
 pub fn prepare_execution(project: &ProjectDir, opts: &ExecuteOptions) -> Result<PreparedExecution> {
-    let plan = query::plan_by_name_or_id(project, &opts.name_or_id)?.ok_or_else(|| {
-        Error::Failed(format!(
-            "The specified workflow '{}' cannot be found.",
-            opts.name_or_id
-        ))
-    })?;
+    let plan = query::live_plan(project, &opts.name_or_id)?;
     let values = collect_values(opts)?;
     let tree = query::plan_tree(project, plan)?;
     let mut resolved = resolve_steps(&tree, &values);

@@ -140,12 +140,7 @@ fn parse_map_value(name: &str, raw: &str) -> Result<Value> {
 /// Works out the iterations of `opts.name_or_id`: the grid of the lists (lists with the same
 /// tag are zipped, the rest combined as a Cartesian product, first given varying slowest).
 pub fn plan_iterations(project: &ProjectDir, opts: &IterateOptions) -> Result<Iterations> {
-    let plan = query::plan_by_name_or_id(project, &opts.name_or_id)?.ok_or_else(|| {
-        Error::Parameter(format!(
-            "The specified workflow '{}' cannot be found.",
-            opts.name_or_id
-        ))
-    })?;
+    let plan = query::live_plan(project, &opts.name_or_id)?;
     let tree = query::plan_tree(project, plan)?;
 
     // Named values in the order given: the mapping file first, then --map.

@@ -29,11 +29,7 @@ pub fn export_plan(
     format: ExportFormat,
     values: &BTreeMap<String, Value>,
 ) -> Result<String> {
-    let mut plan = super::query::plan_by_name_or_id(project, name_or_id)?.ok_or_else(|| {
-        Error::Failed(format!(
-            "The specified workflow '{name_or_id}' cannot be found."
-        ))
-    })?;
+    let mut plan = super::query::live_plan(project, name_or_id)?;
     let doc = if plan.is_composite() {
         let tree = super::query::plan_tree(project, plan)?;
         export_composite(project, &tree, format, values)?

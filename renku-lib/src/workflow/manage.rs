@@ -10,6 +10,19 @@ use crate::repo::ProjectDir;
 use crate::store::Kind;
 use crate::{Error, Result};
 
+/// Checks that `name_or_id` names a plan that can be removed (before asking the user):
+/// a missing or removed one is a bad parameter, as in renku-python.
+pub fn check_removable(project: &ProjectDir, name_or_id: &str) -> Result<()> {
+    let store = project.store();
+    let index = store.index()?;
+    match query::find_plan(&store, &index, name_or_id)? {
+        Some(r) if !r.removed && r.data.date_removed.is_none() => Ok(()),
+        _ => Err(Error::Parameter(format!(
+            "The specified workflow '{name_or_id}' cannot be found."
+        ))),
+    }
+}
+
 /// Marks the plan `name_or_id` as removed: a new version with `date_removed` set, committed.
 /// Its activities stay in the history.
 pub fn remove_plan(ctx: &CommandContext, project: &ProjectDir, name_or_id: &str) -> Result<Plan> {
@@ -165,13 +178,16 @@ pub fn edit_plan(
 ) -> Result<Plan> {
     let store = project.store();
     let index = store.index()?;
-    let current = query::find_plan(&store, &index, name_or_id)?
-        .filter(|r| !r.removed && r.data.date_removed.is_none())
-        .ok_or_else(|| {
-            Error::Parameter(format!(
-                "The specified workflow '{name_or_id}' cannot be found."
-            ))
-        })?;
+    let found = query::find_plan(&store, &index, name_or_id)?;
+    let not_found = format!("The specified workflow '{name_or_id}' cannot be found.");
+    let current = match found {
+        Some(r) if !r.removed && r.data.date_removed.is_none() => r,
+        Some(_) => return Err(Error::Parameter(not_found)),
+        None if query::was_removed(&store, &index, name_or_id)? => {
+            return Err(Error::Parameter(not_found));
+        }
+        None => return Err(Error::Failed(not_found)),
+    };
     if edit.is_empty() {
         return Ok(current.data);
     }

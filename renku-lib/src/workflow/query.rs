@@ -227,6 +227,37 @@ pub fn plan_by_name_or_id(
         .filter(|p| p.date_removed.is_none()))
 }
 
+/// The live plan `name_or_id` for a command that acts on it, or renku-python's error: a
+/// plan that does not exist fails (exit 1), a removed one is a bad parameter (exit 2).
+pub fn live_plan(project: &crate::repo::ProjectDir, name_or_id: &str) -> Result<Plan> {
+    if let Some(plan) = plan_by_name_or_id(project, name_or_id)? {
+        return Ok(plan);
+    }
+    let message = format!("The specified workflow '{name_or_id}' cannot be found.");
+    let store = project.store();
+    let index = store.index()?;
+    if find_plan(&store, &index, name_or_id)?.is_some() || was_removed(&store, &index, name_or_id)?
+    {
+        Err(crate::Error::Parameter(message))
+    } else {
+        Err(crate::Error::Failed(message))
+    }
+}
+
+/// Whether `name_or_id` names a plan whose newest version is removed (and no live plan took
+/// the name since).
+pub fn was_removed(store: &Store, index: &StoreIndex, name_or_id: &str) -> Result<bool> {
+    let id = if name_or_id.starts_with("/plans/") {
+        name_or_id.to_string()
+    } else {
+        format!("/plans/{name_or_id}")
+    };
+    Ok(latest_plans(store, index)?.iter().any(|p| {
+        (p.removed || p.data.date_removed.is_some())
+            && (p.data.name == name_or_id || p.data.id == id)
+    }))
+}
+
 /// Names of the composite plans (newest versions, not removed) that have a version of the
 /// plan `name_or_id` among their steps, sorted.
 pub fn composites_using(

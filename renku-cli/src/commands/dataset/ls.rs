@@ -138,7 +138,7 @@ pub fn run(env: &Env, args: LsArgs) -> Result<u8> {
                                 .join(", "),
                             "tags" => tags.clone(),
                             "version" => d.version.clone().unwrap_or_default(),
-                            "keywords" => d.keywords.join(","),
+                            "keywords" => d.keywords.join(", "),
                             "description" => wrap(d.description.as_deref().unwrap_or("")),
                             "storage" => d.storage.clone().unwrap_or_default(),
                             "datadir" => d.data_dir(&default_dir),

@@ -22,6 +22,7 @@ pub struct RemoveArgs {
 /// Runs `renku workflow remove`.
 pub fn run(env: &Env, args: RemoveArgs) -> Result<u8> {
     let project = env.project()?;
+    renku_lib::workflow::manage::check_removable(&project, &args.name)?;
     let users = renku_lib::workflow::query::composites_using(&project, &args.name)?;
     let listed: String = users.iter().map(|u| format!("\n\t{u}")).collect();
     if !users.is_empty() {
@@ -45,6 +46,5 @@ pub fn run(env: &Env, args: RemoveArgs) -> Result<u8> {
         return Err(Error::Aborted);
     }
     renku_lib::workflow::manage::remove_plan(&env.ctx, &project, &args.name)?;
-    crate::outln!("OK");
     Ok(0)
 }
