@@ -144,8 +144,11 @@ fn key_without_section_is_in_renku() {
     let out = env.run_in(&root, &["config", "set", "lfs_threshold", "1mb"]);
     assert_code(&out, 0);
     let ini = std::fs::read_to_string(root.join(".renku/renku.ini")).unwrap();
-    assert_contains(&ini, "[renku]\n");
-    assert_contains(&ini, "lfs_threshold = 1mb\n");
+    // As renku-python, a set also writes the built-in defaults the file lacks.
+    assert_contains(
+        &ini,
+        "[renku]\nautocommit_lfs = false\nlfs_threshold = 1mb\ncheck_datadir_files = true\n",
+    );
     let out = env.run_in(&root, &["config", "show", "renku.lfs_threshold"]);
     assert_eq!(stdout(&out), "1mb\n");
     let out = env.run_in(&root, &["config", "show", "--local", "lfs_threshold"]);
@@ -171,6 +174,8 @@ fn set_global_writes_home_file_without_commit() {
     let global = env.home().join(".renku/renku.ini");
     let text = std::fs::read_to_string(&global).unwrap();
     assert_contains(&text, "[zenodo]\naccess_token = secret\n");
+    assert_contains(&text, "[interactive]\ndefault_url = /lab\n");
+    assert_contains(&text, "lfs_threshold = 100kb\n");
     let mode = std::fs::metadata(&global).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "mode {mode:o}");
 

@@ -259,7 +259,7 @@ fn rollback_to_a_checkpoint() {
     assert_contains(&stdout(&out), "Metadata:");
     assert_eq!(env.head(&root), commits[2]);
     let out = env.run_in(&root, &["project", "show"]);
-    assert_contains(&stdout(&out), "Description: \n");
+    assert_contains(&stdout(&out), "Description: None\n");
     assert_eq!(record_files(&root, "project").len(), 1);
     assert_eq!(env.status(&root), "");
 }

@@ -68,6 +68,7 @@ pub fn set(
         if doc.get(&section, &name) == Some(value) {
             return Ok(ConfigChange::Unchanged);
         }
+        with_defaults(&mut doc);
         doc.set(&section, &name, value);
         super::write_global(&doc)?;
         return Ok(ConfigChange::Changed);
@@ -80,10 +81,21 @@ pub fn set(
         tx.rollback()?;
         return Ok(ConfigChange::Unchanged);
     }
+    with_defaults(&mut doc);
     doc.set(&section, &name, value);
     tx.write_file(LOCAL_CONFIG, doc.render().as_bytes())?;
     tx.commit(&ctx.argv)?;
     Ok(ConfigChange::Changed)
+}
+
+/// Adds the built-in defaults `doc` does not set, as renku-python writes them into a file it
+/// changes with `config set`.
+fn with_defaults(doc: &mut IniDoc) {
+    for (section, key, value) in super::DEFAULTS {
+        if doc.get(section, key).is_none() {
+            doc.set(section, key, value);
+        }
+    }
 }
 
 /// Removes `key` (or a whole section with `section.*`) from the global or the project file.

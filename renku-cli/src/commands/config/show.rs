@@ -39,10 +39,7 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
         _ => Some(env.project()?),
     };
     let text = renku_lib::config::ops::show(project.as_ref(), args.key.as_deref(), scope)?;
-    if args.key.is_some() {
-        crate::outln!("{text}");
-    } else {
-        crate::out!("{text}");
-    }
+    // The whole file is followed by an empty line, as renku-python prints it.
+    crate::outln!("{text}");
     Ok(0)
 }

@@ -60,7 +60,9 @@ pub fn run(env: &Env, args: EditArgs) -> Result<u8> {
     let outcome = edit(&env.ctx, &project, &changes)?;
     let changed = outcome.changed;
     if changed.is_empty() {
-        crate::outln!("Nothing to update. Check available fields with `renku project edit --help`");
+        crate::outln!(
+            "Nothing to update. Check available fields with `renku project edit --help`\n"
+        );
     } else {
         crate::outln!("Successfully updated: {}.", changed.join(", "));
     }

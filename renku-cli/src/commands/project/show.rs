@@ -35,7 +35,13 @@ pub fn run(env: &Env, args: ShowArgs) -> Result<u8> {
         ShowFormat::Text => {
             crate::outln!("Id: {}", p.id);
             crate::outln!("Name: {}", p.name);
-            crate::outln!("Description: {}", p.description.as_deref().unwrap_or(""));
+            crate::outln!(
+                "Description: {}",
+                p.description
+                    .as_deref()
+                    .filter(|d| !d.is_empty())
+                    .unwrap_or("None")
+            );
             crate::outln!("Creator: {}", p.creator);
             crate::outln!("Created: {}", p.date_created.to_rfc3339());
             crate::outln!("Keywords: {}", p.keywords.join(", "));
