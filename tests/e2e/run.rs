@@ -2459,3 +2459,54 @@ fn workflow_show_describes_a_workflow_file() {
         "bad.yml:5: Invalid attributes for step 's1': colour",
     );
 }
+
+#[test]
+fn create_folder_records_whether_the_output_directory_existed_before() {
+    let env = TestEnv::new();
+    let root = project(&env, &[("a.txt", "1\n"), ("sub/keep", "x\n")]);
+    for args in [
+        &["run", "--name", "top", "cp", "a.txt", "b.txt"][..],
+        &["run", "--name", "old-dir", "cp", "a.txt", "sub/c.txt"][..],
+        &[
+            "run",
+            "--name",
+            "new-dir",
+            "--",
+            "sh",
+            "-c",
+            "mkdir nd && cp a.txt nd/d.txt",
+        ][..],
+    ] {
+        assert_success(&env.run_in(&root, args));
+    }
+    let nt = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    // Output node → its default value and its createFolder, as renku-python 2.9.4 records
+    // them: true when the directory holding the output existed before the command (the
+    // project root always), false for a directory the command made.
+    let mut defaults = std::collections::BTreeMap::new();
+    let mut folders = std::collections::BTreeMap::new();
+    for line in nt.lines().filter(|l| l.contains("/outputs/")) {
+        let subject = line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        if line.contains("<http://schema.org/defaultValue>") {
+            let value = line.split('"').nth(1).unwrap_or_default().to_string();
+            defaults.insert(subject, value);
+        } else if line.contains("#createFolder>") {
+            folders.insert(subject, line.contains("\"true\""));
+        }
+    }
+    let by_value: std::collections::BTreeMap<String, bool> = defaults
+        .iter()
+        .map(|(s, v)| (v.clone(), folders[s]))
+        .collect();
+    assert_eq!(
+        by_value,
+        [("b.txt", true), ("nd/d.txt", false), ("sub/c.txt", true)]
+            .into_iter()
+            .map(|(v, b)| (v.to_string(), b))
+            .collect()
+    );
+}

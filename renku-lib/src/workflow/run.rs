@@ -748,28 +748,35 @@ pub fn run(ctx: &CommandContext, project: &ProjectDir, opts: &RunOptions) -> Res
             cycle.join(" <- ")
         )));
     }
-    // Outputs in directories that did not exist before the command.
+    // `createFolder` as renku-python records it: whether the output's directory (the output
+    // itself when it is a directory, else its parent; the project root always) existed before
+    // the command ran.
     for p in params
         .iter_mut()
         .filter(|p| p.kind == ParameterKind::Output)
     {
         let value = p.value_text();
-        if let Some(parent) = Path::new(&value)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            let parent = parent.to_string_lossy().replace('\\', "/");
-            let pre_existing = git
-                .head_id()?
-                .map(|h| git.files_under(h, &parent))
-                .transpose()?
-                .is_some_and(|f| !f.is_empty());
-            p.create_folder = !pre_existing
-                && !before
-                    .dirty
-                    .keys()
-                    .any(|d| d.starts_with(&format!("{parent}/")));
-        }
+        let directory = if root.join(&value).is_dir() {
+            Some(value.trim_end_matches('/').to_string())
+        } else {
+            Path::new(&value)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(|d| d.to_string_lossy().replace('\\', "/"))
+        };
+        p.create_folder = match directory {
+            None => true,
+            Some(dir) => {
+                git.head_id()?
+                    .map(|h| git.files_under(h, &dir))
+                    .transpose()?
+                    .is_some_and(|f| !f.is_empty())
+                    || before
+                        .dirty
+                        .keys()
+                        .any(|d| d.starts_with(&format!("{dir}/")))
+            }
+        };
     }
 
     let plan = Plan {
