@@ -459,3 +459,50 @@ fn running_some_steps_of_a_new_file_records_its_composite_plan() {
     );
     assert_success(&env.run_in(&root, &["doctor"]));
 }
+
+#[test]
+fn step_plans_have_renku_pythons_ids_and_no_creators() {
+    let env = TestEnv::new();
+    let root = env.init_project("p");
+    std::fs::create_dir_all(root.join("data/collection")).unwrap();
+    std::fs::write(root.join("data/collection/models.csv"), "1\n2\n3\n").unwrap();
+    std::fs::copy(
+        shared_data().join("workflow-file-simple.yml"),
+        root.join("wf.yml"),
+    )
+    .unwrap();
+    std::fs::write(root.join("data/collection/colors.csv"), "red\n").unwrap();
+    env.git(&root, &["add", "data", "wf.yml"]);
+    env.git(&root, &["commit", "-q", "-m", "data and workflow"]);
+    assert_success(&env.run_in(&root, &["run", "wf.yml"]));
+    let nt = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    let triples: Vec<&str> = nt.lines().filter(|l| l.contains("/plans/")).collect();
+    // Unnamed parameters are numbered within their kind; the file names none of them.
+    for id in ["/inputs/1>", "/inputs/2>", "/outputs/1>", "/parameters/1>"] {
+        assert!(triples.iter().any(|t| t.contains(id)), "{id} in\n{nt}");
+    }
+    assert!(
+        !triples.iter().any(|t| t.contains("/inputs/input-")),
+        "{nt}"
+    );
+    // renku-python gives workflow-file plans no creators and no encoding formats.
+    assert!(
+        !triples
+            .iter()
+            .any(|t| t.starts_with("<https://localhost/plans/")
+                && t.contains("<http://schema.org/creator>")),
+        "{nt}"
+    );
+    assert!(!nt.contains("encodingFormat"), "{nt}");
+    // `results/output.csv` did not exist before and is in a sub-directory.
+    let output = triples
+        .iter()
+        .find(|t| t.contains("defaultValue> \"results/output.csv\"") && t.contains("/outputs/"))
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the output of tail in\n{nt}"));
+    assert!(
+        nt.lines()
+            .any(|l| l.starts_with(output) && l.contains("#createFolder> \"true\"")),
+        "{nt}"
+    );
+}

@@ -104,10 +104,10 @@ pub fn run_file(
     }
     let file_checksum = git.hash_path(&file.path)?.to_string();
     // The plan of a step: the same id as long as the step does not change.
-    let plan_of = |step: &Step| -> Result<(Plan, PlanOrigin)> {
+    let plan_of = |step: &Step, missing: &BTreeSet<String>| -> Result<(Plan, PlanOrigin)> {
         let plan_name = format!("{stem}.{}", step.name);
         let stable_id = md5_id(&format!("{}::{}", file.path, step.name));
-        let mut plan = step_plan(step, &plan_name, &stable_id, &person);
+        let mut plan = step_plan(step, &plan_name, &stable_id, missing);
         let previous = index
             .latest(Kind::Plan, Some(&stable_id))
             .map(|head| store.read::<Plan>(Kind::Plan, &head))
@@ -115,7 +115,7 @@ pub fn run_file(
         let origin = match previous {
             Some(prev) if prev.removed => {
                 // The step's plan was removed: the step starts a new plan.
-                plan = step_plan(step, &plan_name, &Plan::new_id(), &person);
+                plan = step_plan(step, &plan_name, &Plan::new_id(), missing);
                 PlanOrigin::New
             }
             Some(prev) if same_plan(&prev.data, &plan) => {
@@ -151,6 +151,7 @@ pub fn run_file(
                 git.hash_path(&input.value)?.to_string(),
             );
         }
+        let missing_outputs = missing_outputs(&root, step);
         // The command may expect the directories of its outputs to exist.
         for output in step
             .items
@@ -196,7 +197,7 @@ pub fn run_file(
         let tracked = lfs.track(&mut tx, git.repo(), &persisted_outputs)?;
         report.lfs.show_message = tracked.show_message;
         report.lfs.patterns.extend(tracked.patterns);
-        let (mut plan, origin) = plan_of(step)?;
+        let (mut plan, origin) = plan_of(step, &missing_outputs)?;
         // A new plan exists from the moment its step started: the knowledge graph requires an
         // activity to start no earlier than its plan was created.
         let started_s = chrono::SubsecRound::trunc_subsecs(started, 0);
@@ -257,7 +258,7 @@ pub fn run_file(
             {
                 Some((p, _, _)) => step_ids.push(p.id.clone()),
                 None => {
-                    let (plan, origin) = plan_of(step)?;
+                    let (plan, origin) = plan_of(step, &missing_outputs(&root, step))?;
                     step_ids.push(plan.id.clone());
                     extra_plans.push((plan, origin));
                 }
@@ -271,7 +272,7 @@ pub fn run_file(
             parameters: Vec::new(),
             success_codes: Vec::new(),
             keywords: file.keywords.clone(),
-            creators: vec![person.clone()],
+            creators: Vec::new(),
             date_created: crate::util::now(),
             date_modified: crate::util::now(),
             date_removed: None,
@@ -496,18 +497,38 @@ fn execute_step(root: &Path, step: &Step) -> Result<()> {
     }
 }
 
-/// The plan of a step.
-fn step_plan(step: &Step, name: &str, id: &str, person: &Person) -> Plan {
+/// The outputs of `step` that do not exist (yet).
+fn missing_outputs(root: &Path, step: &Step) -> BTreeSet<String> {
+    step.items
+        .iter()
+        .filter(|i| i.kind == ParameterKind::Output && !root.join(&i.value).exists())
+        .map(|i| i.value.clone())
+        .collect()
+}
+
+/// The plan of a step, as renku-python makes it from a workflow file: no creators, no
+/// encoding formats, `createFolder` for outputs in a sub-directory that did not exist when
+/// the step started (`missing`).
+fn step_plan(step: &Step, name: &str, id: &str, missing: &BTreeSet<String>) -> Plan {
     let now = crate::util::now();
+    // Ids as renku-python makes them for workflow files: the name when the file gives one,
+    // else the parameter's 1-based position among those of its kind.
+    let mut counts: std::collections::HashMap<&'static str, usize> = Default::default();
     let parameters = step
         .items
         .iter()
         .map(|it| CommandParameter {
-            id: format!(
-                "{id}/{}/{}",
-                it.kind.id_segment(),
-                crate::util::quote_path(&it.name)
-            ),
+            id: {
+                let segment = it.kind.id_segment();
+                let n = counts.entry(segment).or_insert(0);
+                *n += 1;
+                let last = if it.named {
+                    crate::util::quote_path(&it.name)
+                } else {
+                    n.to_string()
+                };
+                format!("{id}/{segment}/{last}")
+            },
             kind: it.kind,
             name: it.name.clone(),
             description: it.description.clone(),
@@ -515,9 +536,12 @@ fn step_plan(step: &Step, name: &str, id: &str, person: &Person) -> Plan {
             position: it.position,
             prefix: it.prefix.clone(),
             mapped_to: it.mapped_to,
-            encoding_format: (it.kind != ParameterKind::Parameter)
-                .then(|| "application/octet-stream".to_string()),
-            create_folder: false,
+            encoding_format: None,
+            create_folder: it.kind == ParameterKind::Output
+                && missing.contains(&it.value)
+                && Path::new(&it.value)
+                    .parent()
+                    .is_some_and(|p| !p.as_os_str().is_empty()),
             name_set_by_user: it.named,
         })
         .collect();
@@ -533,7 +557,7 @@ fn step_plan(step: &Step, name: &str, id: &str, person: &Person) -> Plan {
             step.success_codes.clone()
         },
         keywords: step.keywords.clone(),
-        creators: vec![person.clone()],
+        creators: Vec::new(),
         date_created: now,
         date_modified: now,
         date_removed: None,
