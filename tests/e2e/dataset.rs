@@ -1250,3 +1250,55 @@ fn the_dataset_state_cache_follows_checkouts_merges_deletion_and_damage() {
     assert_eq!(env.dataset_paths(&root, "d1"), three);
     assert_eq!(env.status(&root), "");
 }
+
+#[test]
+fn log_json_has_renku_pythons_fields() {
+    let env = TestEnv::new();
+    let root = env.project_with(&[("a.txt", "a\n")]);
+    env.ok(
+        &root,
+        &[
+            "dataset",
+            "create",
+            "d1",
+            "-k",
+            "x",
+            "-c",
+            "Ann Lee <ann@example.org>",
+        ],
+    );
+    env.ok(&root, &["run", "--name", "copy", "cp", "a.txt", "b.txt"]);
+    let log: serde_json::Value =
+        serde_json::from_str(&env.ok(&root, &["log", "--format", "json"])).unwrap();
+    let entries = log.as_array().unwrap();
+    let dataset = entries.iter().find(|e| e["type"] == "Dataset").unwrap();
+    assert_eq!(
+        dataset["details"],
+        serde_json::json!({
+            "created": true, "imported": false, "deleted": false, "migrated": false,
+            "modified": false, "files_added": null, "files_removed": null,
+            "name_changed": "d1", "description_changed": null,
+            "creators_added": ["Ann Lee <ann@example.org>"], "creators_removed": null,
+            "keywords_added": ["x"], "keywords_removed": null, "images_changed_to": null,
+            "source": null
+        })
+    );
+    assert!(dataset.get("plan").is_none(), "{dataset}");
+    let run = entries.iter().find(|e| e["type"] == "Run").unwrap();
+    assert_eq!(run["plan"]["name"], "copy");
+    let agent = run["agents"][0].as_str().unwrap();
+    assert!(agent.contains(" <https://"), "name <id>: {agent}");
+    for date in [
+        &run["date"],
+        &run["details"]["start_time"],
+        &dataset["date"],
+    ] {
+        // An offset (`+00:00`), never `Z`.
+        let text = date.as_str().unwrap();
+        let offset = &text[text.len().saturating_sub(6)..];
+        assert!(
+            (offset.starts_with('+') || offset.starts_with('-')) && offset.as_bytes()[3] == b':',
+            "{text}"
+        );
+    }
+}

@@ -22,7 +22,8 @@ pub struct LogEntry {
     /// Id of the activity.
     #[serde(skip)]
     pub id: String,
-    /// When it happened.
+    /// When it happened (`+00:00`, not `Z`, as renku-python writes it).
+    #[serde(serialize_with = "rfc3339")]
     pub date: DateTime<FixedOffset>,
     /// `Run` for workflow executions.
     #[serde(rename = "type")]
@@ -34,11 +35,16 @@ pub struct LogEntry {
     /// Details: times, renku version, user, and `[name, value]` pairs of the inputs, outputs
     /// and parameters (`null` when there are none).
     pub details: serde_json::Value,
-    /// The plan executed.
+    /// The plan executed (runs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<LogPlan>,
     /// The detailed text block.
     #[serde(skip)]
     pub text: String,
+}
+
+fn rfc3339<S: serde::Serializer>(date: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&date.to_rfc3339())
 }
 
 /// The log entries of workflow executions (`runs`) and dataset versions (`datasets`),
@@ -148,19 +154,24 @@ fn dataset_entry(c: &crate::dataset::history::DatasetChange) -> LogEntry {
             text.push_str(&format!("\t{url}\n"));
         }
     }
+    // renku-python's fields: lists that did not change are null.
+    let list = |items: &[String]| (!items.is_empty()).then(|| items.to_vec());
     let details = serde_json::json!({
-        "name": c.name_set,
-        "description": c.description_set,
-        "files_added": c.files_added,
-        "files_removed": c.files_removed,
-        "creators_added": c.creators_added,
-        "creators_removed": c.creators_removed,
-        "keywords_added": c.keywords_added,
-        "keywords_removed": c.keywords_removed,
-        "source": c.dataset.same_as.as_ref().map(|u| u.url.clone()),
         "created": c.kind == ChangeKind::Created,
         "imported": c.kind == ChangeKind::Imported,
         "deleted": c.kind == ChangeKind::Deleted,
+        "migrated": false,
+        "modified": modified,
+        "files_added": list(&c.files_added),
+        "files_removed": list(&c.files_removed),
+        "name_changed": c.name_set,
+        "description_changed": c.description_set,
+        "creators_added": list(&c.creators_added),
+        "creators_removed": list(&c.creators_removed),
+        "keywords_added": list(&c.keywords_added),
+        "keywords_removed": list(&c.keywords_removed),
+        "images_changed_to": c.images_set,
+        "source": c.dataset.same_as.as_ref().map(|u| u.url.clone()),
     });
     LogEntry {
         id: slug.clone(),
@@ -208,8 +219,8 @@ fn run_entries(project: &ProjectDir) -> Result<Vec<LogEntry>> {
             }
         };
         let details = serde_json::json!({
-            "start_time": activity.started_at_time,
-            "end_time": activity.ended_at_time,
+            "start_time": activity.started_at_time.to_rfc3339(),
+            "end_time": activity.ended_at_time.to_rfc3339(),
             "renku_version": activity.agent.name,
             "user": activity.person.full_identity(),
             "inputs": values(crate::model::ParameterKind::Input),
@@ -224,7 +235,10 @@ fn run_entries(project: &ProjectDir) -> Result<Vec<LogEntry>> {
                 .as_ref()
                 .map(|p| crate::exec::update::plan_with_values(p, &activity).argv_text())
                 .unwrap_or_default(),
-            agents: vec![activity.agent.name.clone(), activity.person.full_identity()],
+            agents: vec![
+                format!("{} <{}>", activity.agent.name, activity.agent.id),
+                activity.person.full_identity(),
+            ],
             details,
             plan: plan.as_ref().map(|p| LogPlan {
                 id: p.id.clone(),
