@@ -151,23 +151,28 @@ pub fn shared_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
 }
 
+/// Runs `cmd`, writing `input` to its stdin, and collects its output.
+pub fn output_with_input(mut cmd: Command, input: &str) -> Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The command may exit before reading everything; a broken pipe is fine then.
+    let _ = stdin.write_all(input.as_bytes());
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
 impl TestEnv {
     /// Runs `renku ARGS` in `cwd`, writing `input` to its stdin.
     pub fn run_with_input(&self, cwd: &Path, args: &[&str], input: &str) -> Output {
-        use std::io::Write;
-        let mut child = self
-            .renku_in(cwd)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        // The command may exit before reading everything; a broken pipe is fine then.
-        let _ = stdin.write_all(input.as_bytes());
-        drop(stdin);
-        child.wait_with_output().unwrap()
+        let mut cmd = self.renku_in(cwd);
+        cmd.args(args);
+        output_with_input(cmd, input)
     }
 
     /// The full id of HEAD in `root`.

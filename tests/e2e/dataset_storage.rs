@@ -481,20 +481,9 @@ fn prompted_credentials_are_stored_privately_and_reused() {
     };
     let env = TestEnv::new();
     let root = env.project_with(&[]);
-    let mut child = cloud
-        .bare(&env, &root)
-        .args(["dataset", "create", "ds", "--storage", &cloud.uri("p")])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        write!(stdin, "{access_key_id}\n{secret_access_key}\ny\n").unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = cloud.bare(&env, &root);
+    cmd.args(["dataset", "create", "ds", "--storage", &cloud.uri("p")]);
+    let out = output_with_input(cmd, &format!("{access_key_id}\n{secret_access_key}\ny\n"));
     assert_success(&out);
     let err = stderr(&out);
     assert!(err.contains("Enter a value for 'Access Key ID'"), "{err}");
@@ -683,20 +672,9 @@ fn update_asks_for_missing_credentials() {
     let root = project_with_storage_dataset(&env, &cloud);
     cloud.put("prefix/a.csv", b"changed again\n");
     // No credentials in the environment or the credential file: asked for, not stored.
-    let mut child = cloud
-        .bare(&env, &root)
-        .args(["dataset", "update", "ds"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        write!(stdin, "{access_key_id}\n{secret_access_key}\nn\n").unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = cloud.bare(&env, &root);
+    cmd.args(["dataset", "update", "ds"]);
+    let out = output_with_input(cmd, &format!("{access_key_id}\n{secret_access_key}\nn\n"));
     assert_success(&out);
     assert_contains(&stderr(&out), "Enter a value for 'Access Key ID'");
     let rows = listed(&env, &root, "ds");
