@@ -129,6 +129,18 @@ impl Cloud {
         cmd
     }
 
+    /// The access key id and secret of an S3 fixture.
+    fn s3_keys(&self) -> (&str, &str) {
+        match &self.fixture.credentials {
+            Credentials::S3 {
+                access_key_id,
+                secret_access_key,
+                ..
+            } => (access_key_id.as_str(), secret_access_key.as_str()),
+            _ => panic!("S3 credentials"),
+        }
+    }
+
     /// Runs renku with the working credentials in the environment.
     fn run(&self, env: &TestEnv, cwd: &Path, args: &[&str]) -> Output {
         self.with(env, cwd, &self.fixture.credentials)
@@ -471,14 +483,7 @@ fn pull_downloads_into_a_fresh_clone_and_to_a_location() {
 #[test]
 fn prompted_credentials_are_stored_privately_and_reused() {
     let Some(cloud) = Cloud::s3() else { return };
-    let Credentials::S3 {
-        access_key_id,
-        secret_access_key,
-        ..
-    } = &cloud.fixture.credentials
-    else {
-        panic!("S3 credentials")
-    };
+    let (access_key_id, secret_access_key) = cloud.s3_keys();
     let env = TestEnv::new();
     let root = env.project_with(&[]);
     let mut cmd = cloud.bare(&env, &root);
@@ -494,7 +499,7 @@ fn prompted_credentials_are_stored_privately_and_reused() {
     assert!(err.contains("Store credentials?"), "{err}");
     let file = env.home().join(".renku/storage-credentials.json");
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains(secret_access_key.as_str()));
+    assert!(text.contains(secret_access_key));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -504,13 +509,13 @@ fn prompted_credentials_are_stored_privately_and_reused() {
     // Nothing of it is in the repository.
     let grep = Command::new("git")
         .current_dir(&root)
-        .args(["grep", "-c", secret_access_key.as_str(), "HEAD"])
+        .args(["grep", "-c", secret_access_key, "HEAD"])
         .output()
         .unwrap();
     assert_eq!(stdout(&grep), "", "the secret is not committed");
     let grep = Command::new("grep")
         .current_dir(&root)
-        .args(["-r", "-l", secret_access_key.as_str(), "."])
+        .args(["-r", "-l", secret_access_key, "."])
         .output()
         .unwrap();
     assert_eq!(stdout(&grep), "", "the secret is nowhere in the project");
@@ -660,14 +665,7 @@ fn update_of_a_storage_dataset_records_changed_objects() {
 #[test]
 fn update_asks_for_missing_credentials() {
     let Some(cloud) = Cloud::s3() else { return };
-    let Credentials::S3 {
-        access_key_id,
-        secret_access_key,
-        ..
-    } = &cloud.fixture.credentials
-    else {
-        panic!("S3 credentials")
-    };
+    let (access_key_id, secret_access_key) = cloud.s3_keys();
     let env = TestEnv::new();
     let root = project_with_storage_dataset(&env, &cloud);
     cloud.put("prefix/a.csv", b"changed again\n");

@@ -268,13 +268,8 @@ async fn discovery_health_metrics_and_version() {
     assert!(version["version"].is_string());
 
     let metrics = server
-        .get("/metrics", None)
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("text");
+        .expect_status(reqwest::Method::GET, "/metrics", None, 200)
+        .await;
     assert!(
         metrics.contains("renku_server_http_requests_total"),
         "{metrics}"

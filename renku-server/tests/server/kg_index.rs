@@ -58,13 +58,8 @@ async fn damaged_metadata_fails_the_job_with_its_error_and_keeps_the_last_graph(
     .await;
     assert_eq!(list[0]["slug"], "samples");
     let metrics = server
-        .get("/metrics", None)
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+        .expect_status(reqwest::Method::GET, "/metrics", None, 200)
+        .await;
     assert!(
         metrics.contains("renku_server_index_jobs_total{outcome=\"failed\"} 1"),
         "{metrics}"
@@ -115,13 +110,8 @@ async fn a_job_that_failed_writing_its_graph_is_tried_again() {
     assert_eq!(last["details"]["status"], "success", "{last}");
     assert_eq!(last["commit"], head.as_str());
     let metrics = server
-        .get("/metrics", None)
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+        .expect_status(reqwest::Method::GET, "/metrics", None, 200)
+        .await;
     assert!(
         metrics.contains("renku_server_index_jobs_total{outcome=\"retried\"}"),
         "{metrics}"
