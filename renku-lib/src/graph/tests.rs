@@ -6,7 +6,7 @@ use oxigraph::store::Store as RdfStore;
 
 use super::host::Host;
 use super::mapping;
-use super::vocab::{RDF_TYPE, prov, renku, schema, xsd};
+use super::vocab::{RDF_TYPE, oa, prov, renku, schema, xsd};
 use super::writer::Writer;
 use crate::model::*;
 
@@ -84,7 +84,7 @@ fn plan() -> Plan {
 }
 
 fn activity(plan: &Plan) -> Activity {
-    Activity::of_plan(
+    let mut a = Activity::of_plan(
         "/activities/fedcba9876543210fedcba9876543210".into(),
         plan,
         (
@@ -102,7 +102,23 @@ fn activity(plan: &Plan) -> Activity {
             "9277b2372890eb2412b400661b07aa4fc50de0a2",
             false,
         )],
-    )
+    );
+    // What migrated activities may carry.
+    a.invalidations = vec![Entity::new(
+        "old.txt",
+        "5716ca5987cbf97d6bb54920bea6adde242d87e6",
+        false,
+    )];
+    a.annotations = vec![Annotation {
+        id: "/annotations/00112233445566778899aabbccddeeff".into(),
+        body: serde_json::json!({
+            "@id": "https://example.com/run-metrics",
+            "@type": "https://schema.org/Dataset",
+            "https://schema.org/name": "metrics"
+        }),
+        source: "renku-mls".into(),
+    }];
+    a
 }
 
 fn dataset() -> (Dataset, DatasetFile) {
@@ -235,6 +251,27 @@ fn the_mapping_uses_the_reference_terms_and_forms() {
         "https://renku.test/urls/doi.org/10.1/x",
         schema::URL_P,
         Literal::new_simple_literal("https://doi.org/10.1/x")
+    ));
+}
+
+#[test]
+fn activities_keep_their_invalidations_and_annotations() {
+    let store = graph();
+    let activity =
+        NamedNode::new("https://renku.test/activities/fedcba9876543210fedcba9876543210").unwrap();
+    assert!(has(
+        &store,
+        "https://renku.test/entities/5716ca5987cbf97d6bb54920bea6adde242d87e6/old.txt",
+        prov::WAS_INVALIDATED_BY,
+        activity.clone()
+    ));
+    let annotation = "https://renku.test/annotations/00112233445566778899aabbccddeeff";
+    assert!(has(&store, annotation, oa::HAS_TARGET, activity));
+    assert!(has(
+        &store,
+        annotation,
+        oa::HAS_BODY,
+        NamedNode::new("https://example.com/run-metrics").unwrap()
     ));
 }
 

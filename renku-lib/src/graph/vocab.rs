@@ -58,7 +58,7 @@ pub mod prov {
         QUALIFIED_ASSOCIATION = "qualifiedAssociation", QUALIFIED_GENERATION = "qualifiedGeneration",
         QUALIFIED_USAGE = "qualifiedUsage", SOFTWARE_AGENT = "SoftwareAgent",
         STARTED_AT_TIME = "startedAtTime", USAGE = "Usage", WAS_ASSOCIATED_WITH = "wasAssociatedWith",
-        WAS_DERIVED_FROM = "wasDerivedFrom",
+        WAS_DERIVED_FROM = "wasDerivedFrom", WAS_INVALIDATED_BY = "wasInvalidatedBy",
     );
 }
 

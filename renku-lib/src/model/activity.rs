@@ -3,7 +3,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
-use super::Person;
+use super::{Annotation, Person};
 
 /// A file or directory at a given content (`prov:Entity`, or `prov:Collection` for
 /// directories).
@@ -112,6 +112,14 @@ pub struct Activity {
     /// renku-python migrated from old projects name the renku that first recorded them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub association_agent: Option<SoftwareAgent>,
+    /// Custom metadata on the activity (renku-python plugins add it; kept from migrated
+    /// projects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub annotations: Vec<Annotation>,
+    /// Entities the activity invalidated (`prov:wasInvalidatedBy`: files its command deleted;
+    /// only projects renku-python migrated from its pre-1.0 formats record them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invalidations: Vec<Entity>,
 }
 
 impl Activity {
@@ -162,6 +170,8 @@ impl Activity {
                 })
                 .collect(),
             association_agent: None,
+            annotations: Vec::new(),
+            invalidations: Vec::new(),
             id,
         }
     }

@@ -195,6 +195,13 @@ pub fn activity(w: &mut Writer, a: &Activity) -> NamedNode {
         w.add(&n, schema::VALUE, value_literal(&v.value));
         w.add(&s, renku::PARAMETER, n);
     }
+    for e in &a.invalidations {
+        let e = super::entity(w, e);
+        w.add(&e, prov::WAS_INVALIDATED_BY, s.clone());
+    }
+    for annotation in &a.annotations {
+        super::annotation(w, &s, annotation);
+    }
     s
 }
 

@@ -225,7 +225,7 @@ pub fn read(db: &ObjectDb, fallback_person: &Person) -> R<LegacyProject> {
         .iter()
         .map(|(oid, p)| (oid.clone(), p.id.clone()))
         .collect();
-    let activities = read_activities(db, &plan_ids, &mut warnings)?;
+    let activities = read_activities(db, &plan_ids)?;
     let (collections, workflow_file_collections) = read_collections(db, &plan_ids)?;
     let (datasets, slugs_by_id) = read_datasets(db, &mut warnings)?;
     let tags = read_tags(db, &slugs_by_id)?;
@@ -297,14 +297,15 @@ fn read_project(db: &ObjectDb, fallback_person: &Person) -> R<(Project, String)>
 
 /// Template metadata: nested in v10 (`template_metadata`), flat attributes in v9.
 fn read_template(src: &Src, o: &PyObject) -> R<Option<TemplateMetadata>> {
-    let holder: Arc<PyObject> = match o.attr("template_metadata") {
-        Some(v @ PyValue::Object(_)) => src.object(v)?,
-        _ => Arc::new(o.clone()),
+    // Nested (v10) the JSON string is `metadata`; flat on a v9 project, `template_metadata`.
+    let (holder, metadata_attr): (Arc<PyObject>, &str) = match o.attr("template_metadata") {
+        Some(v @ PyValue::Object(_)) => (src.object(v)?, "metadata"),
+        _ => (Arc::new(o.clone()), "template_metadata"),
     };
     let Some(id) = src.string(&holder, "template_id")? else {
         return Ok(None);
     };
-    let metadata = src.string(&holder, "metadata")?.unwrap_or_default();
+    let metadata = src.string(&holder, metadata_attr)?.unwrap_or_default();
     let mut parameters = BTreeMap::new();
     let mut allow_update = true;
     if !metadata.is_empty() {
@@ -677,7 +678,6 @@ fn association_plan(src: &Src, o: &PyObject, plan_ids: &HashMap<String, String>)
 fn read_activities(
     db: &ObjectDb,
     plan_ids: &HashMap<String, String>,
-    warnings: &mut Vec<String>,
 ) -> R<Vec<(Activity, Option<DateTime<FixedOffset>>)>> {
     let mut out = Vec::new();
     for (oid, o) in index_objects(db, "activities")? {
@@ -729,17 +729,11 @@ fn read_activities(
             })
             .collect::<R<Vec<_>>>()?;
         let association_agent = association_agent(&src, &o)?.filter(|a| *a != agent);
-        for (attr, what) in [
-            ("invalidations", "entities it invalidated"),
-            ("annotations", "annotations"),
-        ] {
-            let n = src.items(&o, attr)?.len();
-            if n > 0 {
-                warnings.push(format!(
-                    "activity {id} records {n} {what}, which this renku does not keep"
-                ));
-            }
-        }
+        let invalidations = src
+            .items(&o, "invalidations")?
+            .iter()
+            .map(|e| src.entity(e))
+            .collect::<R<Vec<_>>>()?;
         let activity = Activity {
             association_agent,
             plan_id: association_plan(&src, &o, plan_ids)?,
@@ -751,6 +745,8 @@ fn read_activities(
             generations,
             hidden_usages: usages("hidden_usages")?,
             parameters,
+            annotations: src.annotations(&o)?,
+            invalidations,
             id,
         };
         out.push((activity, src.date(&o, "invalidated_at")?));

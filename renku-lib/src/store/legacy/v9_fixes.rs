@@ -7,15 +7,23 @@
 //!   `/usages/` in it (an old bug) says `/generations/`; collections follow the new ids;
 //! * `remote-entity` in the id of a file's `based_on` becomes `remote-entities`;
 //! * dataset image ids lose their dashes;
-//! * a plan removed before it was created is removed when it was created;
+//! * a plan removed before it was created is removed when it was created; every plan
+//!   version's own date becomes its modification date and its creation date that of the
+//!   first version of its derivation chain (removed no earlier than a second later);
+//! * an activity started before its plan was created starts then, and ends no earlier than
+//!   it started;
 //! * dataset dates as [`super::dataset_dates::fix_chain`] corrects them;
 //! * a removed plan that is no derivative of another is kept as not removed, and a derived
 //!   copy of it (same parameters, a new id) carries the removal — renku-python gives the copy
-//!   a random id, we derive it from the plan's id so that migrating twice gives the same.
+//!   a random id, we derive it from the plan's id so that migrating twice gives the same;
+//! * the project's software agent becomes the renku that migrated it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, TimeDelta};
 
 use super::database::LegacyProject;
+use crate::model::Plan;
 
 const ACTIVITIES: &str = "/activities/";
 
@@ -88,6 +96,28 @@ pub fn apply(project: &mut LegacyProject) {
             plan.date_removed = Some(plan.date_created);
         }
     }
+    date_plans_by_their_chain(&mut project.plans);
+    let plan_created: HashMap<&str, DateTime<FixedOffset>> = project
+        .plans
+        .iter()
+        .map(|p| (p.id.as_str(), p.date_created))
+        .collect();
+    for (activity, removed) in &mut project.activities {
+        if let Some(created) = plan_created.get(activity.plan_id.as_str())
+            && activity.started_at_time < *created
+        {
+            activity.started_at_time = *created;
+        }
+        if activity.ended_at_time < activity.started_at_time {
+            activity.ended_at_time = activity.started_at_time;
+        }
+        if let Some(at) = removed
+            && *at < activity.ended_at_time
+        {
+            *at = activity.ended_at_time;
+        }
+    }
+    project.project.agent_version = crate::VERSION.to_string();
     let mut derived = Vec::new();
     for plan in &mut project.plans {
         if plan.date_removed.is_some() && plan.derived_from.is_none() {
@@ -103,6 +133,38 @@ pub fn apply(project: &mut LegacyProject) {
         }
     }
     project.plans.extend(derived);
+}
+
+/// Version 9 dated each plan version by when it was written; from version 10 on a version's
+/// creation date is that of the first version of its chain and its own date is its
+/// modification date.
+fn date_plans_by_their_chain(plans: &mut [Plan]) {
+    let by_id: HashMap<String, (DateTime<FixedOffset>, Option<String>)> = plans
+        .iter()
+        .map(|p| (p.id.clone(), (p.date_created, p.derived_from.clone())))
+        .collect();
+    for plan in plans.iter_mut() {
+        let mut created = plan.date_created;
+        let mut parent = plan.derived_from.clone();
+        let mut seen = HashSet::from([plan.id.clone()]);
+        while let Some(id) = parent {
+            let Some((date, next)) = by_id.get(&id) else {
+                break;
+            };
+            if !seen.insert(id) {
+                break;
+            }
+            created = *date;
+            parent = next.clone();
+        }
+        plan.date_modified = plan.date_created;
+        plan.date_created = created;
+        if let Some(removed) = plan.date_removed
+            && removed < created
+        {
+            plan.date_removed = Some(created + TimeDelta::seconds(1));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -211,6 +273,46 @@ mod tests {
         let mut again = v9_project();
         apply(&mut again);
         assert_eq!(again.plans[1].id, p.plans[1].id);
+    }
+
+    fn plan(id: &str, created: &str, derived_from: Option<&str>) -> Plan {
+        serde_json::from_value(json!({
+            "id": id, "name": "p", "command": "cp",
+            "parameters": [], "success_codes": [], "keywords": [], "creators": [],
+            "date_created": created, "date_modified": created,
+            "derived_from": derived_from,
+            "annotations": [], "steps": [], "mappings": [], "links": []
+        }))
+        .expect("plan")
+    }
+
+    #[test]
+    fn plan_versions_share_the_first_creation_date_and_activities_follow() {
+        let mut p = v9_project();
+        p.plans = vec![
+            plan("/plans/p1", "2021-01-02T00:00:00+00:00", None),
+            plan("/plans/p2", "2021-01-05T00:00:00+00:00", Some("/plans/p1")),
+            plan("/plans/p3", "2021-01-07T00:00:00+00:00", Some("/plans/p2")),
+        ];
+        // Written when it was removed, recorded as removed a moment before.
+        p.plans[2].date_removed =
+            chrono::DateTime::parse_from_rfc3339("2021-01-01T00:00:00+00:00").ok();
+        apply(&mut p);
+        let date = |s: &str| chrono::DateTime::parse_from_rfc3339(s).expect("date");
+        let first = date("2021-01-02T00:00:00+00:00");
+        assert!(p.plans.iter().all(|plan| plan.date_created == first));
+        assert_eq!(p.plans[1].date_modified, date("2021-01-05T00:00:00+00:00"));
+        assert_eq!(p.plans[2].date_modified, date("2021-01-07T00:00:00+00:00"));
+        // First raised to its own date, then kept after the chain's creation.
+        assert_eq!(
+            p.plans[2].date_removed,
+            Some(date("2021-01-07T00:00:00+00:00"))
+        );
+        // The activity of p1 started before p1 existed: it starts (and ends) then.
+        let (a, _) = &p.activities[0];
+        assert_eq!(a.started_at_time, first);
+        assert_eq!(a.ended_at_time, first);
+        assert_eq!(p.project.agent_version, crate::VERSION);
     }
 
     #[test]

@@ -254,6 +254,8 @@ pub fn activity_of(plan: &Plan, exec: &Execution) -> Activity {
         generations,
         hidden_usages: Vec::new(),
         parameters,
+        annotations: Vec::new(),
+        invalidations: Vec::new(),
     }
 }
 
