@@ -1,6 +1,7 @@
 //! `renku migrate` of projects written by renku-python 2.9.4 (`tests/fixtures/renku-python/`:
-//! the shared old projects as renku-python migrated them to its v10 database, and a project
-//! made with renku-python 2.9.4 that uses most of the model). The migrated project must give
+//! the shared old projects as renku-python migrated them to its v10 database, and projects
+//! made with renku-python 2.9.4 and 1.11.4 that use most of the model, the latter also as it
+//! was before renku-python's migration, in metadata version 9). The migrated project must give
 //! the same knowledge graph as renku-python's own export, and the commands a user runs first
 //! must print what renku-python printed.
 
@@ -17,6 +18,7 @@ const V10_FIXTURES: &[&str] = &[
     "old-workflows-v0.10.3",
     "test-renku-v0.3.0",
     "rich-v10",
+    "rich-v9",
 ];
 
 /// Where our output deliberately differs from renku-python's, with the reason.
@@ -60,92 +62,138 @@ fn migrate(env: &TestEnv, root: &Path) {
     assert_eq!(stdout(&out), "OK\n");
 }
 
+/// Migrates the clone `root` of the fixture `name` (a renku-python database, v9 or v10) and
+/// checks the result against what renku-python 2.9.4 reported about its own migration
+/// (`expected/<name>/`): one commit, the same triples, the same listings and log, and
+/// nothing left to migrate. `migrated_by_renku_python`: renku-python's outputs are of its
+/// migration of this project (not of a project already in its current format).
+fn check_migration(env: &TestEnv, root: &Path, name: &str, migrated_by_renku_python: bool) {
+    assert!(root.join(".renku/metadata/root").is_file(), "{name}");
+    assert_code(&env.run_in(root, &["migrate", "--check"]), 3);
+    assert_code(&env.run_in(root, &["dataset", "ls"]), 3);
+    let commits = env.commit_count(root);
+
+    migrate(env, root);
+    assert_eq!(env.commit_count(root), commits + 1, "{name}: one commit");
+    assert_eq!(env.status(root), "", "{name}: clean after the migration");
+    assert!(!root.join(".renku/metadata").exists(), "{name}");
+    assert!(!root.join(".renku/metadata.yml").exists(), "{name}");
+    assert!(root.join(".renku/store/format.json").is_file(), "{name}");
+    let attributes = std::fs::read_to_string(root.join(".gitattributes")).unwrap_or_default();
+    assert!(!attributes.contains("renkumerge"), "{name}");
+
+    // The same triples as renku-python's export of the same project.
+    let ours = env.ok(root, &["graph", "export", "--full", "--format", "nt"]);
+    let theirs = expected(name, "graph.nt");
+    let (mut ours, mut theirs) = (sorted_lines(&ours), sorted_lines(&theirs));
+    if migrated_by_renku_python {
+        // A migration records the renku that made it as the project's agent.
+        let agent = |lines: &mut Vec<String>| -> Vec<String> {
+            let (agent, rest) = lines.drain(..).partition(|l: &String| {
+                l.starts_with("<https://localhost/projects/")
+                    && l.contains(" <http://schema.org/agent> ")
+            });
+            *lines = rest;
+            agent
+        };
+        let project = |l: &str| l.split(' ').next().unwrap_or_default().to_string();
+        let (our_agent, their_agent) = (agent(&mut ours), agent(&mut theirs));
+        assert_eq!(their_agent.len(), 1, "{name}: {their_agent:?}");
+        assert_eq!(
+            our_agent,
+            vec![format!(
+                "{} <http://schema.org/agent> \"{}\" .",
+                project(&their_agent[0]),
+                env!("CARGO_PKG_VERSION")
+            )],
+            "{name}: the project's agent"
+        );
+        assert!(their_agent[0].ends_with(" \"2.9.4\" ."), "{their_agent:?}");
+    }
+    let missing: Vec<_> = theirs.iter().filter(|t| !ours.contains(t)).collect();
+    let extra: Vec<_> = ours.iter().filter(|t| !theirs.contains(t)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{name}: triples differ\nmissing: {missing:#?}\nextra: {extra:#?}"
+    );
+    assert_success(&env.run_in(
+        root,
+        &["graph", "export", "--full", "--strict", "--format", "nt"],
+    ));
+    // Imported datasets (v0.9.1, v0.16.0), images (rich-v10) and CWL-era plans conform.
+    let jsonld = env.dir.path().join(format!("{name}.jsonld"));
+    env.ok_to_file(
+        root,
+        &["graph", "export", "--full"],
+        jsonld.to_str().unwrap(),
+    );
+    assert_pyshacl_conforms(&jsonld);
+
+    // What a user looks at first agrees with renku-python.
+    for (args, file) in [
+        (&["dataset", "ls"][..], "dataset-ls.txt"),
+        (&["workflow", "ls"][..], "workflow-ls.txt"),
+        (&["status"][..], "status.txt"),
+    ] {
+        let out = env.run_in(root, args);
+        if file == "status.txt" {
+            assert_eq!(
+                code(&out).to_string(),
+                expected(name, "status.rc").trim(),
+                "{name}: status exit code"
+            );
+        } else {
+            assert_success(&out);
+        }
+        if !known_difference(name, file) {
+            assert_eq!(stdout(&out), expected(name, file), "{name}: {args:?}");
+        }
+    }
+    // The log: the same entries in the same order; within an entry renku-python lists
+    // files and images in set order, which is random, so those lines are compared sorted.
+    let log = env.ok(root, &["log"]);
+    let theirs = expected(name, "log.txt");
+    let headers = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.starts_with('\t'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(headers(&log), headers(&theirs), "{name}: renku log");
+    assert_eq!(
+        sorted_lines(&log),
+        sorted_lines(&theirs),
+        "{name}: renku log"
+    );
+
+    // Migrating again has nothing to do.
+    let again = env.run_in(root, &["migrate"]);
+    assert_success(&again);
+    assert_eq!(stdout(&again), "No migrations required.\n");
+    assert_code(&env.run_in(root, &["migrate", "--check"]), 0);
+    assert_eq!(env.commit_count(root), commits + 1);
+}
+
 #[test]
 fn migrated_projects_have_renku_pythons_graph_and_listings() {
     let env = TestEnv::new();
     for name in V10_FIXTURES {
         let root = clone_v10(&env, name);
-        assert!(root.join(".renku/metadata/root").is_file(), "{name}");
-        assert_code(&env.run_in(&root, &["migrate", "--check"]), 3);
-        assert_code(&env.run_in(&root, &["dataset", "ls"]), 3);
-        let commits = env.commit_count(&root);
-
-        migrate(&env, &root);
-        assert_eq!(env.commit_count(&root), commits + 1, "{name}: one commit");
-        assert_eq!(env.status(&root), "", "{name}: clean after the migration");
-        assert!(!root.join(".renku/metadata").exists(), "{name}");
-        assert!(!root.join(".renku/metadata.yml").exists(), "{name}");
-        assert!(root.join(".renku/store/format.json").is_file(), "{name}");
-        let attributes = std::fs::read_to_string(root.join(".gitattributes")).unwrap_or_default();
-        assert!(!attributes.contains("renkumerge"), "{name}");
-
-        // The same triples as renku-python's export of the same project.
-        let ours = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
-        let theirs = expected(name, "graph.nt");
-        let (ours, theirs) = (sorted_lines(&ours), sorted_lines(&theirs));
-        let missing: Vec<_> = theirs.iter().filter(|t| !ours.contains(t)).collect();
-        let extra: Vec<_> = ours.iter().filter(|t| !theirs.contains(t)).collect();
-        assert!(
-            missing.is_empty() && extra.is_empty(),
-            "{name}: triples differ\nmissing: {missing:#?}\nextra: {extra:#?}"
-        );
-        assert_success(&env.run_in(
-            &root,
-            &["graph", "export", "--full", "--strict", "--format", "nt"],
-        ));
-        // Imported datasets (v0.9.1, v0.16.0), images (rich-v10) and CWL-era plans conform.
-        let jsonld = env.dir.path().join(format!("{name}.jsonld"));
-        env.ok_to_file(
-            &root,
-            &["graph", "export", "--full"],
-            jsonld.to_str().unwrap(),
-        );
-        assert_pyshacl_conforms(&jsonld);
-
-        // What a user looks at first agrees with renku-python.
-        for (args, file) in [
-            (&["dataset", "ls"][..], "dataset-ls.txt"),
-            (&["workflow", "ls"][..], "workflow-ls.txt"),
-            (&["status"][..], "status.txt"),
-        ] {
-            let out = env.run_in(&root, args);
-            if file == "status.txt" {
-                assert_eq!(
-                    code(&out).to_string(),
-                    expected(name, "status.rc").trim(),
-                    "{name}: status exit code"
-                );
-            } else {
-                assert_success(&out);
-            }
-            if !known_difference(name, file) {
-                assert_eq!(stdout(&out), expected(name, file), "{name}: {args:?}");
-            }
-        }
-        // The log: the same entries in the same order; within an entry renku-python lists
-        // files and images in set order, which is random, so those lines are compared sorted.
-        let log = env.ok(&root, &["log"]);
-        let theirs = expected(name, "log.txt");
-        let headers = |t: &str| -> Vec<String> {
-            t.lines()
-                .filter(|l| !l.starts_with('\t'))
-                .map(str::to_string)
-                .collect()
-        };
-        assert_eq!(headers(&log), headers(&theirs), "{name}: renku log");
-        assert_eq!(
-            sorted_lines(&log),
-            sorted_lines(&theirs),
-            "{name}: renku log"
-        );
-
-        // Migrating again has nothing to do.
-        let again = env.run_in(&root, &["migrate"]);
-        assert_success(&again);
-        assert_eq!(stdout(&again), "No migrations required.\n");
-        assert_code(&env.run_in(&root, &["migrate", "--check"]), 0);
-        assert_eq!(env.commit_count(&root), commits + 1);
+        check_migration(&env, &root, name, false);
     }
+}
+
+/// A project written by renku-python 1.11.4 (metadata version 9, `v9/rich-v9`) migrates
+/// straight to what renku-python 2.9.4 makes of it (`expected/rich-v9/`, from its migration
+/// to v10 and then its export).
+#[test]
+fn v9_projects_migrate_like_renku_python_does() {
+    let env = TestEnv::new();
+    let tarball = renku_python_fixtures().join("v9/rich-v9.git.tar.gz");
+    let root = clone_tarball(&env, &tarball, "rich-v9", &env.work());
+    let version = std::fs::read_to_string(root.join(".renku/metadata/project")).unwrap();
+    assert_contains(&version, "\"version\": 9");
+    check_migration(&env, &root, "rich-v9", true);
 }
 
 #[test]
