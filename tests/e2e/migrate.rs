@@ -19,16 +19,20 @@ const V10_FIXTURES: &[&str] = &[
     "test-renku-v0.3.0",
     "rich-v10",
     "rich-v9",
+    "cwl-deletions",
 ];
 
+/// Why our `renku status` of a project with an activity without outputs lists more.
+const RUN_WITHOUT_OUTPUTS: &str = "an activity without outputs (`cat input.txt`) stays \
+     relevant for us; renku-python drops it as overridden by any newer activity (the empty set \
+     of outputs is a subset of every other), so it does not list its deleted input";
+
 /// Where our output deliberately differs from renku-python's, with the reason.
-const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[(
-    "old-workflows-v0.10.3",
-    "status.txt",
-    "an activity without outputs (`cat input.txt`) stays relevant for us; renku-python drops \
-     it as overridden by any newer activity (the empty set of outputs is a subset of every \
-     other), so it does not list its deleted input",
-)];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+    ("old-workflows-v0.10.3", "status.txt", RUN_WITHOUT_OUTPUTS),
+    // The same history, continued.
+    ("cwl-deletions", "status.txt", RUN_WITHOUT_OUTPUTS),
+];
 
 fn clone_v10(env: &TestEnv, name: &str) -> PathBuf {
     let tarball = renku_python_fixtures().join(format!("v10/{name}.git.tar.gz"));

@@ -137,6 +137,13 @@ fn unmangled(text: &str, name: &str) -> String {
 /// Clones fixture `name`, migrates it and checks the commit the migration made.
 fn migrated(env: &TestEnv, name: &str) -> PathBuf {
     let root = clone_fixture(env, name, &env.work());
+    migrate_checked(env, &root, name);
+    root
+}
+
+/// Migrates the clone `root` of fixture `name` and checks the commit the migration made.
+fn migrate_checked(env: &TestEnv, root: &Path, name: &str) {
+    let root = root.to_path_buf();
     let commits = env.commit_count(&root);
     let out = env.run_in(&root, &["migrate", "--check"]);
     assert_code(&out, 3);
@@ -161,7 +168,6 @@ fn migrated(env: &TestEnv, name: &str) -> PathBuf {
     assert!(root.join(".renku/store/format.json").is_file());
     assert_success(&env.run_in(&root, &["migrate", "--check"]));
     assert_eq!(env.ok(&root, &["migrate"]), "No migrations required.\n");
-    root
 }
 
 /// The commands a user runs next all work.
@@ -635,6 +641,56 @@ fn cwl_workflows_of_reruns_migrate_step_by_step() {
     assert_contains(&stdout(&out), "concat.txt: output_rand");
 }
 
+/// The lines of an N-Triples export that record a file as invalidated, sorted.
+fn invalidations(graph: &str) -> Vec<String> {
+    let mut lines: Vec<String> = graph
+        .lines()
+        .filter(|l| l.contains("<http://www.w3.org/ns/prov#wasInvalidatedBy>"))
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The files a run's commit deleted, as renku-python 2.9.4 records them for
+/// `cwl-deletions` (`tests/fixtures/renku-python/v3/`, made by
+/// make-cwl-deletions-project.sh): input.txt and scratch/tmp-1.txt by the `wc` run,
+/// scratch/tmp-2.txt by the `sort` run; the files renamed in the same commits (one unchanged,
+/// one edited) are not deleted.
+fn check_cwl_deletions(reference: &str, ours: &str) {
+    let theirs = invalidations(reference);
+    let mut paths: Vec<&str> = theirs
+        .iter()
+        .filter_map(|l| l.split_once('>').map(|(s, _)| s))
+        .filter_map(|s| s.splitn(6, '/').nth(5))
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        vec!["input.txt", "scratch/tmp-1.txt", "scratch/tmp-2.txt"],
+        "{theirs:#?}"
+    );
+    assert_eq!(invalidations(ours), theirs);
+}
+
+#[test]
+fn files_deleted_by_cwl_runs_are_invalidated_by_their_activities() {
+    let env = fixture_env();
+    let name = "cwl-deletions";
+    let tarball = renku_python_fixtures().join(format!("v3/{name}.git.tar.gz"));
+    let root = clone_tarball(&env, &tarball, name, &env.work());
+    migrate_checked(&env, &root, name);
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, name);
+    let used = compare_graphs(&env, &root, name, &workflow_rules(name));
+    assert_eq!(used.len(), 2, "{used:?}");
+    let ours = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    check_cwl_deletions(&reference(name, "graph.nt"), &ours);
+    // The entity is the file as it was before the run deleted it.
+    let blob = env.git(&root, &["rev-parse", "HEAD~3:input.txt"]);
+    assert_contains(&ours, &format!("/entities/{}/input.txt>", blob.trim()));
+}
+
 /// A project in a damaged state: the migration fails naming the file and the commit, with
 /// exit code 1, and changes nothing.
 #[track_caller]
@@ -702,7 +758,11 @@ fn activity_ids(graph: &str) -> Vec<String> {
 
 #[test]
 fn workflow_yaml_runs_migrate_to_the_plans_and_activities_of_their_cwl_originals() {
-    for name in ["old-workflows-v0.10.3", "old-workflows-complicated-v0.10.3"] {
+    for name in [
+        "old-workflows-v0.10.3",
+        "old-workflows-complicated-v0.10.3",
+        "cwl-deletions",
+    ] {
         let env = fixture_env();
         let root = clone_v5_fixture(&env, name);
         let out = env.run_in(&root, &["migrate"]);
@@ -739,6 +799,12 @@ fn workflow_yaml_runs_migrate_to_the_plans_and_activities_of_their_cwl_originals
         let theirs = reference(name, "graph.nt");
         assert_eq!(activity_ids(&ours), activity_ids(&theirs), "{name}");
         assert_eq!(activity_ids(&ours).len(), want.len());
+        if name == "cwl-deletions" {
+            // The workflow YAML records the deleted files as invalidated entities.
+            check_cwl_deletions(&theirs, &ours);
+        } else {
+            assert_eq!(invalidations(&ours), Vec::<String>::new(), "{name}");
+        }
     }
 }
 

@@ -743,6 +743,48 @@ impl Git {
         Ok(blob.data.clone())
     }
 
+    /// The files (blobs and symbolic links) that going from tree `old` (`None`: the empty
+    /// tree) to tree `new` deletes, with their ids in `old`, sorted by path. Renames are told
+    /// apart as `git diff -M` does (50% similarity), so a renamed file is not deleted.
+    pub fn files_deleted(
+        &self,
+        old: Option<ObjectId>,
+        new: ObjectId,
+    ) -> Result<Vec<(String, ObjectId)>> {
+        use gix::object::tree::diff::ChangeDetached;
+        let Some(old) = old else {
+            return Ok(Vec::new());
+        };
+        let find = |id| {
+            self.repo
+                .find_tree(id)
+                .map_err(git_err("cannot read a tree"))
+        };
+        let (old, new) = (find(old)?, find(new)?);
+        let options =
+            gix::diff::Options::default().with_rewrites(Some(gix::diff::Rewrites::default()));
+        let changes = self
+            .repo
+            .diff_tree_to_tree(&old, &new, options)
+            .map_err(|e| Error::git("cannot compare two trees", e))?;
+        let mut out: Vec<(String, ObjectId)> = changes
+            .into_iter()
+            .filter_map(|change| match change {
+                ChangeDetached::Deletion {
+                    location,
+                    entry_mode,
+                    id,
+                    ..
+                } if entry_mode.is_blob_or_symlink() => {
+                    Some((location.to_str_lossy().into_owned(), id))
+                }
+                _ => None,
+            })
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
     /// The files (blobs, symbolic links, submodules) under `prefix` that differ between
     /// `old` and `new` (root trees; `None` is an empty tree), sorted by path. Subtrees with
     /// equal ids are skipped without reading them.
@@ -922,5 +964,63 @@ mod tests {
         // The index holds the files' stat data: nothing is reported as changed.
         let git = Git::open(dir.path()).unwrap();
         assert_eq!(crate::repo::status::changes(&git).unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn deleted_files_exclude_renamed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let git_cmd = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(["-c", "user.name=A", "-c", "user.email=a@b.c"])
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{args:?}: {out:?}");
+        };
+        git_cmd(&["init", "-q"]);
+        let lines = |word: &str| -> String { (1..=10).map(|i| format!("{word} {i}\n")).collect() };
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        for (path, text) in [
+            ("gone.txt", "gone\n".to_string()),
+            ("d/also-gone.txt", "also gone\n".to_string()),
+            ("same.txt", lines("same")),
+            ("edited.txt", lines("edited")),
+        ] {
+            std::fs::write(dir.path().join(path), text).unwrap();
+        }
+        git_cmd(&["add", "."]);
+        git_cmd(&["commit", "-qm", "one"]);
+        git_cmd(&["rm", "-q", "gone.txt", "d/also-gone.txt"]);
+        git_cmd(&["mv", "same.txt", "same-renamed.txt"]);
+        git_cmd(&["mv", "edited.txt", "edited-renamed.txt"]);
+        let edited = lines("edited").replace("edited 10", "ten");
+        std::fs::write(dir.path().join("edited-renamed.txt"), edited).unwrap();
+        git_cmd(&["add", "."]);
+        git_cmd(&["commit", "-qm", "two"]);
+
+        let git = Git::open(dir.path()).unwrap();
+        let tree = |rev: &str| {
+            let id = git.repo().rev_parse_single(rev).unwrap();
+            git.repo()
+                .find_commit(id)
+                .unwrap()
+                .tree_id()
+                .unwrap()
+                .detach()
+        };
+        let (one, two) = (tree("HEAD~1"), tree("HEAD"));
+        let deleted = git.files_deleted(Some(one), two).unwrap();
+        let gone = blob_id(git.repo(), b"gone\n").unwrap();
+        let also_gone = blob_id(git.repo(), b"also gone\n").unwrap();
+        assert_eq!(
+            deleted,
+            vec![
+                ("d/also-gone.txt".to_string(), also_gone),
+                ("gone.txt".to_string(), gone)
+            ]
+        );
+        assert_eq!(git.files_deleted(None, two).unwrap(), Vec::new());
+        assert_eq!(git.files_deleted(Some(two), one).unwrap(), Vec::new());
     }
 }

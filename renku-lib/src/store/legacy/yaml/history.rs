@@ -695,6 +695,7 @@ fn convert_cwl_run(
             .map(|b| format!("{b:02x}"))
             .collect()
     };
+    let is_single_run = matches!(cwl, Cwl::Tool(_));
     let steps: Vec<(String, cwl::Tool)> = match cwl {
         Cwl::Tool(tool) => vec![(path.to_string(), tool)],
         Cwl::Workflow(runs) => {
@@ -737,19 +738,29 @@ fn convert_cwl_run(
         (&commit.author.name, &commit.author.email),
         (&commit.committer.name, &commit.committer.email),
     );
-    let deleted: Vec<String> = git
-        .changes_under(parent_tree, Some(commit.tree), "")?
-        .into_iter()
-        .filter(|c| c.new.is_none())
-        .map(|c| c.path)
-        .collect();
-    if !deleted.is_empty() {
-        warnings.push(format!(
-            "the run recorded at commit {} deleted {}; that is not kept as part of its activity",
-            short(commit.id),
-            deleted.join(", ")
-        ));
-    }
+    // renku-python (m_0005) records the files a single run's commit deleted as invalidated
+    // by its activity, with their content before; merge commits have no such diff, and the
+    // steps of a workflow run record none.
+    let deleted = match commit.parents.len() {
+        1 => git.files_deleted(parent_tree, commit.tree)?,
+        _ => Vec::new(),
+    };
+    let invalidated: Vec<Entity> = if is_single_run {
+        deleted
+            .iter()
+            .map(|(path, blob)| Entity::new(path, &blob.to_string(), false))
+            .collect()
+    } else {
+        if !deleted.is_empty() {
+            let paths: Vec<&str> = deleted.iter().map(|(p, _)| p.as_str()).collect();
+            warnings.push(format!(
+                "the workflow run recorded at commit {} deleted {}; renku-python keeps that for single runs only, so it is not part of its activities",
+                short(commit.id),
+                paths.join(", ")
+            ));
+        }
+        Vec::new()
+    };
     let mut out = Vec::new();
     for (i, (step_path, tool)) in steps.iter().enumerate() {
         let step_file = shown(step_path, commit.id);
@@ -808,6 +819,7 @@ fn convert_cwl_run(
             agent: agent.clone(),
             used,
             generated,
+            invalidated: invalidated.clone(),
         };
         let activity = workflows::activity_of(&plan, &exec);
         out.push((plan, activity));
@@ -908,6 +920,29 @@ fn convert_yaml_run(
                 generated.push(entity);
             }
         }
+        let mut invalidated = Vec::new();
+        for (p, sha) in &exec.invalidated {
+            let entity = match content_before_deletion(
+                git,
+                commits,
+                by_sha,
+                commit_of(sha.as_ref()),
+                p,
+            )? {
+                Some(item) => {
+                    Entity::new(p, &item.id().to_string(), matches!(item, TreeItem::Dir(_)))
+                }
+                None => {
+                    warnings.push(format!(
+                        "the file {p} the run recorded in {path} deleted was never committed; it is recorded with checksum {MISSING_CHECKSUM}"
+                    ));
+                    Entity::new(p, MISSING_CHECKSUM, false)
+                }
+            };
+            if !invalidated.iter().any(|e: &Entity| e.path == entity.path) {
+                invalidated.push(entity);
+            }
+        }
         let execution = Execution {
             activity_id: activity_id_of(&exec.process_id, exec.index),
             started,
@@ -927,10 +962,34 @@ fn convert_yaml_run(
             }),
             used,
             generated,
+            invalidated,
         };
         out.push((plan.clone(), workflows::activity_of(&plan, &execution)));
     }
     Ok(out)
+}
+
+/// What `path` held at `commit`, or, when `commit` lacks it, in the first parent of the
+/// newest commit on its first-parent line that deleted it: how renku-python's m_0009 finds
+/// the content of a file a run deleted.
+fn content_before_deletion(
+    git: &Git,
+    commits: &[HistoryCommit],
+    by_sha: &HashMap<String, usize>,
+    commit: &HistoryCommit,
+    path: &str,
+) -> Result<Option<TreeItem>, YamlError> {
+    if let Some(item) = git.tree_item(commit.tree, path)? {
+        return Ok(Some(item));
+    }
+    let mut at = commit;
+    while let Some(&parent) = at.parents.first().and_then(|p| by_sha.get(&p.to_string())) {
+        at = &commits[parent];
+        if let Some(item) = git.tree_item(at.tree, path)? {
+            return Ok(Some(item));
+        }
+    }
+    Ok(None)
 }
 
 /// The run files of `runs`, each with the commit that wrote it last (`last_commit`), in the

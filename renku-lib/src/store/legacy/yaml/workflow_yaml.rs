@@ -45,6 +45,9 @@ pub struct YamlExecution {
     pub used: Vec<(String, Option<String>)>,
     /// Paths generated, with their commits.
     pub generated: Vec<(String, Option<String>)>,
+    /// Paths the run deleted (entities naming it in `prov:wasInvalidatedBy`), with the
+    /// commits recorded in their ids.
+    pub invalidated: Vec<(String, Option<String>)>,
 }
 
 /// The commit in an id like `…/blob/<sha>/<path>` or `…/activities/commit/<sha>…`.
@@ -196,6 +199,18 @@ pub fn read(text: &str, shown: &str) -> Result<Vec<YamlExecution>, YamlError> {
             }
         }
 
+        let mut invalidated: Vec<(String, Option<String>)> = Vec::new();
+        for e in doc.of_type(&[&p(PROV, "Entity")]) {
+            if e.ids(&[&p(PROV, "wasInvalidatedBy")])
+                .iter()
+                .any(|a| Some(a.as_str()) == process.id())
+                && let Some(x) = entity_of(e)
+                && !invalidated.contains(&x)
+            {
+                invalidated.push(x);
+            }
+        }
+
         let sub: Vec<NodeRef<'_>> = {
             let mut steps: Vec<(i64, NodeRef<'_>)> = plan
                 .nodes(&[&p(RENKU, "hasSubprocess")])
@@ -235,6 +250,7 @@ pub fn read(text: &str, shown: &str) -> Result<Vec<YamlExecution>, YamlError> {
                     .filter(|(p, _)| outputs.contains(&p))
                     .cloned()
                     .collect(),
+                invalidated: invalidated.clone(),
                 run,
             });
         }
@@ -343,7 +359,7 @@ fn run_of(plan: NodeRef<'_>, shown: &str) -> Result<OldRun, YamlError> {
 mod tests {
     use super::*;
 
-    const RUN: &str = "- '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  '@type': [http://www.w3.org/ns/prov#SoftwareAgent]\n  http://www.w3.org/2000/01/rdf-schema#label:\n  - '@value': renku 0.11.0\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n  '@type': [http://purl.org/wf4ever/wfprov#ProcessRun, http://www.w3.org/ns/prov#Activity]\n  http://www.w3.org/ns/prov#startedAtTime:\n  - '@value': '2020-04-14T14:57:44+02:00'\n  http://www.w3.org/ns/prov#endedAtTime:\n  - '@value': '2020-04-14T14:57:45+02:00'\n  http://www.w3.org/ns/prov#qualifiedAssociation:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  http://www.w3.org/ns/prov#qualifiedUsage:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  http://www.w3.org/ns/prov#wasAssociatedWith:\n  - '@id': mailto:a@b.c\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  '@type': [http://www.w3.org/ns/prov#Association]\n  http://www.w3.org/ns/prov#agent:\n  - '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  http://www.w3.org/ns/prov#hadPlan:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  '@type': [http://www.w3.org/ns/prov#Usage]\n  http://www.w3.org/ns/prov#entity:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': in.txt\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': out.txt\n  http://www.w3.org/ns/prov#qualifiedGeneration:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n  '@type': [http://www.w3.org/ns/prov#Generation]\n  http://www.w3.org/ns/prov#activity:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n  '@type': [http://www.w3.org/ns/prov#Plan, https://swissdatasciencecenter.github.io/renku-ontology#Run]\n  https://swissdatasciencecenter.github.io/renku-ontology#command:\n  - '@value': wc\n  https://swissdatasciencecenter.github.io/renku-ontology#hasInputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  https://swissdatasciencecenter.github.io/renku-ontology#hasOutputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandInput]\n  https://swissdatasciencecenter.github.io/renku-ontology#position:\n  - '@value': 1\n  https://swissdatasciencecenter.github.io/renku-ontology#consumes:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandOutput]\n  https://swissdatasciencecenter.github.io/renku-ontology#mappedTo:\n  - '@id': https://localhost/iostreams/stdout\n  https://swissdatasciencecenter.github.io/renku-ontology#produces:\n  - '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n- '@id': mailto:a@b.c\n  '@type': [http://schema.org/Person]\n  http://schema.org/name:\n  - '@value': A\n  http://schema.org/email:\n  - '@value': a@b.c\n";
+    const RUN: &str = "- '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  '@type': [http://www.w3.org/ns/prov#SoftwareAgent]\n  http://www.w3.org/2000/01/rdf-schema#label:\n  - '@value': renku 0.11.0\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n  '@type': [http://purl.org/wf4ever/wfprov#ProcessRun, http://www.w3.org/ns/prov#Activity]\n  http://www.w3.org/ns/prov#startedAtTime:\n  - '@value': '2020-04-14T14:57:44+02:00'\n  http://www.w3.org/ns/prov#endedAtTime:\n  - '@value': '2020-04-14T14:57:45+02:00'\n  http://www.w3.org/ns/prov#qualifiedAssociation:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  http://www.w3.org/ns/prov#qualifiedUsage:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  http://www.w3.org/ns/prov#wasAssociatedWith:\n  - '@id': mailto:a@b.c\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  '@type': [http://www.w3.org/ns/prov#Association]\n  http://www.w3.org/ns/prov#agent:\n  - '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  http://www.w3.org/ns/prov#hadPlan:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  '@type': [http://www.w3.org/ns/prov#Usage]\n  http://www.w3.org/ns/prov#entity:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': in.txt\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': out.txt\n  http://www.w3.org/ns/prov#qualifiedGeneration:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/old.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': old.txt\n  http://www.w3.org/ns/prov#wasInvalidatedBy:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n  '@type': [http://www.w3.org/ns/prov#Generation]\n  http://www.w3.org/ns/prov#activity:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n  '@type': [http://www.w3.org/ns/prov#Plan, https://swissdatasciencecenter.github.io/renku-ontology#Run]\n  https://swissdatasciencecenter.github.io/renku-ontology#command:\n  - '@value': wc\n  https://swissdatasciencecenter.github.io/renku-ontology#hasInputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  https://swissdatasciencecenter.github.io/renku-ontology#hasOutputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandInput]\n  https://swissdatasciencecenter.github.io/renku-ontology#position:\n  - '@value': 1\n  https://swissdatasciencecenter.github.io/renku-ontology#consumes:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandOutput]\n  https://swissdatasciencecenter.github.io/renku-ontology#mappedTo:\n  - '@id': https://localhost/iostreams/stdout\n  https://swissdatasciencecenter.github.io/renku-ontology#produces:\n  - '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n- '@id': mailto:a@b.c\n  '@type': [http://schema.org/Person]\n  http://schema.org/name:\n  - '@value': A\n  http://schema.org/email:\n  - '@value': a@b.c\n";
 
     #[test]
     fn reads_a_process_run_with_its_plan_usages_and_generations() {
@@ -366,7 +382,20 @@ mod tests {
                 Some("9ecc28b281a0d92b9968db2d36592e0c56319bbf".into())
             )]
         );
-        assert_eq!(r.generated[0].0, "out.txt");
+        assert_eq!(
+            r.generated,
+            vec![(
+                "out.txt".into(),
+                Some("bdc801c645ba8129c88647a06d39057a160ecf4a".into())
+            )]
+        );
+        assert_eq!(
+            r.invalidated,
+            vec![(
+                "old.txt".into(),
+                Some("bdc801c645ba8129c88647a06d39057a160ecf4a".into())
+            )]
+        );
         assert_eq!(r.agent.as_ref().unwrap().name, "renku 0.11.0");
         assert_eq!(r.person.as_ref().unwrap().id, "mailto:a@b.c");
         assert!(r.started.is_some() && r.ended.is_some());

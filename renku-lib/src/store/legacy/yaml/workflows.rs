@@ -78,6 +78,8 @@ pub struct Execution {
     pub used: Vec<Entity>,
     /// Entities of the outputs the run's commit changed.
     pub generated: Vec<Entity>,
+    /// Entities of the files the run's commit deleted, as they were before.
+    pub invalidated: Vec<Entity>,
 }
 
 /// `len` hex digits of a hash of `parts`.
@@ -255,7 +257,7 @@ pub fn activity_of(plan: &Plan, exec: &Execution) -> Activity {
         hidden_usages: Vec::new(),
         parameters,
         annotations: Vec::new(),
-        invalidations: Vec::new(),
+        invalidations: exec.invalidated.clone(),
     }
 }
 
@@ -356,9 +358,11 @@ mod tests {
             agent: agent_of_commit(("A", "a@b.c"), ("renku 0.10.3", "https://x/v0.10.3")),
             used: vec![],
             generated: vec![Entity::new("output_rand", "abc", false)],
+            invalidated: vec![Entity::new("old.txt", "def", false)],
         };
         let a = activity_of(&plan, &exec);
         assert_eq!(a.parameters.len(), 3);
+        assert_eq!(a.invalidations, exec.invalidated);
         assert_eq!(a.generations.len(), 1);
         assert!(
             a.generations[0]
