@@ -20,6 +20,7 @@ const V10_FIXTURES: &[&str] = &[
     "rich-v10",
     "rich-v9",
     "cwl-deletions",
+    "runs-v8",
 ];
 
 /// Why our `renku status` of a project with an activity without outputs lists more.
@@ -32,6 +33,8 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     ("old-workflows-v0.10.3", "status.txt", RUN_WITHOUT_OUTPUTS),
     // The same history, continued.
     ("cwl-deletions", "status.txt", RUN_WITHOUT_OUTPUTS),
+    // `renku run --no-output rm scratch.txt`.
+    ("runs-v8", "status.txt", RUN_WITHOUT_OUTPUTS),
 ];
 
 fn clone_v10(env: &TestEnv, name: &str) -> PathBuf {

@@ -372,7 +372,17 @@ fn is_run_date(l: &str) -> bool {
                 || l.contains("<http://schema.org/dateModified>")))
 }
 
-const RUN_DATES: &str = "renku-python dates migrated runs and their plans at the time of its own migration (it reads the converted files back and takes the migration's commit); we keep the recording commit's author and committer times";
+const RUN_DATES: &str = "renku-python dates migrated runs and their plans at the time of its own migration; we keep the times the run recorded (CWL runs: its commit's author and committer times)";
+
+const REMOVAL_DATES: &str = "renku-python dates the removal of a dataset whose metadata a commit deleted at the time of its own migration; we take that commit's time";
+
+/// Lines dating the removal of a dataset (the removed version's `invalidatedAtTime` and
+/// `dateModified`).
+fn is_removal_date(l: &str) -> bool {
+    l.starts_with("<https://localhost/datasets/")
+        && (l.contains("<http://www.w3.org/ns/prov#invalidatedAtTime>")
+            || l.contains("<http://schema.org/dateModified>"))
+}
 
 const CWL_PATHS: &str = "renku-python 2.9.4 resolves CWL input paths to file: URIs of its working copy (spec §5.3) and, not finding them, records checksum 0…0; we keep the project-relative path (the CWL file's directory resolved) with its blob id at the run's commit";
 
@@ -504,6 +514,61 @@ fn workflow_rules(name: &str) -> Vec<Difference> {
             ours: Box::new(is_run_date),
         },
     ]
+}
+
+/// A project written by renku-python 0.16.2 (metadata version 8, `v8/runs-v8`, made by
+/// make-v8-project.sh): datasets with versions, a tag, an unlinked file and a removed
+/// dataset, and runs recorded as workflow YAML (single runs, a run without outputs, an
+/// output directory, `renku update` of two steps, `renku rerun`). The migration gives
+/// renku-python's graph but for the dates it takes from its own clock.
+#[test]
+fn v8_runs_and_datasets_migrate_like_renku_python_does() {
+    let env = fixture_env();
+    let name = "runs-v8";
+    let tarball = renku_python_fixtures().join(format!("v8/{name}.git.tar.gz"));
+    let root = clone_tarball(&env, &tarball, name, &env.work());
+    migrate_checked(&env, &root, name);
+    check_commands(&env, &root);
+    check_against_reference(&env, &root, name);
+    let rules = [
+        Difference {
+            reason: RUN_DATES,
+            theirs: Box::new(is_run_date),
+            ours: Box::new(is_run_date),
+        },
+        Difference {
+            reason: REMOVAL_DATES,
+            theirs: Box::new(is_removal_date),
+            ours: Box::new(is_removal_date),
+        },
+    ];
+    let used = compare_graphs(&env, &root, name, &rules);
+    assert_eq!(used.len(), 2, "{used:?}");
+    // The runs keep the renku that recorded them, as renku-python's migration does.
+    let graph = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
+    assert_contains(
+        &graph,
+        "<https://github.com/swissdatasciencecenter/renku-python/tree/v0.16.2> <http://schema.org/name> \"renku 0.16.2\" .",
+    );
+    assert_eq!(
+        env.ok(&root, &["dataset", "ls"]),
+        reference(name, "dataset-ls.txt")
+    );
+    let status = env.run_in(&root, &["status"]);
+    assert_eq!(
+        code(&status).to_string(),
+        reference(name, "status.rc").trim()
+    );
+    // renku-python drops the run without outputs (`rm scratch.txt`) as overridden by every
+    // newer activity and so does not list its deleted input; it stays relevant for us
+    // (tests/e2e/migrate.rs, RUN_WITHOUT_OUTPUTS).
+    assert_eq!(
+        stdout(&status),
+        format!(
+            "{}Deleted files used to generate outputs:\n\n\tscratch.txt\n\n",
+            reference(name, "status.txt")
+        )
+    );
 }
 
 #[test]

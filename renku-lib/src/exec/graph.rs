@@ -166,7 +166,10 @@ impl ActivityGraph {
                 });
             }
         }
-        all.sort_by(|a, b| b.ended.cmp(&a.ended).then_with(|| b.id.cmp(&a.id)));
+        // Newest first; of activities that ended at the same time the one with the smaller id
+        // counts as newer, as in renku-python, which walks its id-ordered index backwards and
+        // lets the last one seen win (migrated projects have many equal end times).
+        all.sort_by(|a, b| b.ended.cmp(&a.ended).then_with(|| a.id.cmp(&b.id)));
         let mut graph = ActivityGraph::default();
         let mut seen_executions: BTreeSet<(String, Vec<String>, Vec<String>)> = BTreeSet::new();
         for node in all {
@@ -533,6 +536,22 @@ pub(crate) mod tests {
             ids(&g, 0..g.nodes.len()),
             ["/activities/c-4", "/activities/b-2"]
         );
+    }
+
+    #[test]
+    fn of_activities_ending_together_the_smaller_id_is_newer() {
+        // Two executions generating x that ended at the same time (as after renku-python's
+        // migration): the one with the smaller id overrides the other.
+        let g = graph(vec![
+            entry("b", 1, &["old"], &["x"]),
+            entry("a", 1, &["new"], &["x"]),
+        ]);
+        assert_eq!(ids(&g, 0..g.nodes.len()), ["/activities/a-1"]);
+        let g = graph(vec![
+            entry("a", 1, &["new"], &["x"]),
+            entry("b", 1, &["old"], &["x"]),
+        ]);
+        assert_eq!(ids(&g, 0..g.nodes.len()), ["/activities/a-1"]);
     }
 
     #[test]

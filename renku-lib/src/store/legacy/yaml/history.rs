@@ -820,6 +820,7 @@ fn convert_cwl_run(
             used,
             generated,
             invalidated: invalidated.clone(),
+            associated_agent: None,
         };
         let activity = workflows::activity_of(&plan, &exec);
         out.push((plan, activity));
@@ -963,6 +964,7 @@ fn convert_yaml_run(
             used,
             generated,
             invalidated,
+            associated_agent: exec.associated_agent.clone(),
         };
         out.push((plan.clone(), workflows::activity_of(&plan, &execution)));
     }

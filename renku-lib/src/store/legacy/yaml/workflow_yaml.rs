@@ -39,8 +39,11 @@ pub struct YamlExecution {
     pub ended: Option<DateTime<FixedOffset>>,
     /// Who ran it.
     pub person: Option<Person>,
-    /// The renku that recorded it.
+    /// The renku that recorded it (the agent of its association).
     pub agent: Option<SoftwareAgent>,
+    /// The software agent among the agents it is associated with (`prov:wasAssociatedWith`):
+    /// the renku that recorded it, or the one that converted a CWL file into this file.
+    pub associated_agent: Option<SoftwareAgent>,
     /// Paths used, with the commit of the entity recorded (from `/blob/<sha>/<path>` ids).
     pub used: Vec<(String, Option<String>)>,
     /// Paths generated, with their commits.
@@ -146,18 +149,24 @@ pub fn read(text: &str, shown: &str) -> Result<Vec<YamlExecution>, YamlError> {
         let plan = association
             .first_node(&[&p(PROV, "hadPlan")])
             .ok_or_else(|| damaged(format!("the run {process_id} names no plan")))?;
+        let software_agent = |a: NodeRef<'_>| -> Option<SoftwareAgent> {
+            let name = a
+                .text(&[RDFS_LABEL])
+                .or_else(|| a.text(&[&p(SCHEMA, "name")]))?;
+            Some(SoftwareAgent {
+                id: a.id()?.to_string(),
+                name,
+            })
+        };
         let agent = association
             .first_node(&[&p(PROV, "agent")])
-            .and_then(|a| {
-                let name = a
-                    .text(&[RDFS_LABEL])
-                    .or_else(|| a.text(&[&p(SCHEMA, "name")]))?;
-                Some(SoftwareAgent {
-                    id: a.id()?.to_string(),
-                    name,
-                })
-            })
+            .and_then(software_agent)
             .filter(|a| a.name.starts_with("renku "));
+        let associated_agent = process
+            .nodes(&[&p(PROV, "wasAssociatedWith")])
+            .into_iter()
+            .find(|a| a.has_type(&[&p(PROV, "SoftwareAgent")]))
+            .and_then(software_agent);
         let person = process
             .nodes(&[&p(PROV, "wasAssociatedWith")])
             .into_iter()
@@ -239,6 +248,7 @@ pub fn read(text: &str, shown: &str) -> Result<Vec<YamlExecution>, YamlError> {
                 ended,
                 person: person.clone(),
                 agent: agent.clone(),
+                associated_agent: associated_agent.clone(),
                 used: used
                     .iter()
                     .filter(|(p, _)| inputs.contains(&p))
@@ -359,7 +369,7 @@ fn run_of(plan: NodeRef<'_>, shown: &str) -> Result<OldRun, YamlError> {
 mod tests {
     use super::*;
 
-    const RUN: &str = "- '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  '@type': [http://www.w3.org/ns/prov#SoftwareAgent]\n  http://www.w3.org/2000/01/rdf-schema#label:\n  - '@value': renku 0.11.0\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n  '@type': [http://purl.org/wf4ever/wfprov#ProcessRun, http://www.w3.org/ns/prov#Activity]\n  http://www.w3.org/ns/prov#startedAtTime:\n  - '@value': '2020-04-14T14:57:44+02:00'\n  http://www.w3.org/ns/prov#endedAtTime:\n  - '@value': '2020-04-14T14:57:45+02:00'\n  http://www.w3.org/ns/prov#qualifiedAssociation:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  http://www.w3.org/ns/prov#qualifiedUsage:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  http://www.w3.org/ns/prov#wasAssociatedWith:\n  - '@id': mailto:a@b.c\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  '@type': [http://www.w3.org/ns/prov#Association]\n  http://www.w3.org/ns/prov#agent:\n  - '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  http://www.w3.org/ns/prov#hadPlan:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  '@type': [http://www.w3.org/ns/prov#Usage]\n  http://www.w3.org/ns/prov#entity:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': in.txt\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': out.txt\n  http://www.w3.org/ns/prov#qualifiedGeneration:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/old.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': old.txt\n  http://www.w3.org/ns/prov#wasInvalidatedBy:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n  '@type': [http://www.w3.org/ns/prov#Generation]\n  http://www.w3.org/ns/prov#activity:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n  '@type': [http://www.w3.org/ns/prov#Plan, https://swissdatasciencecenter.github.io/renku-ontology#Run]\n  https://swissdatasciencecenter.github.io/renku-ontology#command:\n  - '@value': wc\n  https://swissdatasciencecenter.github.io/renku-ontology#hasInputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  https://swissdatasciencecenter.github.io/renku-ontology#hasOutputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandInput]\n  https://swissdatasciencecenter.github.io/renku-ontology#position:\n  - '@value': 1\n  https://swissdatasciencecenter.github.io/renku-ontology#consumes:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandOutput]\n  https://swissdatasciencecenter.github.io/renku-ontology#mappedTo:\n  - '@id': https://localhost/iostreams/stdout\n  https://swissdatasciencecenter.github.io/renku-ontology#produces:\n  - '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n- '@id': mailto:a@b.c\n  '@type': [http://schema.org/Person]\n  http://schema.org/name:\n  - '@value': A\n  http://schema.org/email:\n  - '@value': a@b.c\n";
+    const RUN: &str = "- '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  '@type': [http://www.w3.org/ns/prov#SoftwareAgent]\n  http://www.w3.org/2000/01/rdf-schema#label:\n  - '@value': renku 0.11.0\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n  '@type': [http://purl.org/wf4ever/wfprov#ProcessRun, http://www.w3.org/ns/prov#Activity]\n  http://www.w3.org/ns/prov#startedAtTime:\n  - '@value': '2020-04-14T14:57:44+02:00'\n  http://www.w3.org/ns/prov#endedAtTime:\n  - '@value': '2020-04-14T14:57:45+02:00'\n  http://www.w3.org/ns/prov#qualifiedAssociation:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  http://www.w3.org/ns/prov#qualifiedUsage:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  http://www.w3.org/ns/prov#wasAssociatedWith:\n  - '@id': mailto:a@b.c\n  - '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/association\n  '@type': [http://www.w3.org/ns/prov#Association]\n  http://www.w3.org/ns/prov#agent:\n  - '@id': https://github.com/swissdatasciencecenter/renku-python/tree/v0.11.0\n  http://www.w3.org/ns/prov#hadPlan:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/inputs/1\n  '@type': [http://www.w3.org/ns/prov#Usage]\n  http://www.w3.org/ns/prov#entity:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': in.txt\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': out.txt\n  http://www.w3.org/ns/prov#qualifiedGeneration:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n- '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/old.txt\n  '@type': [http://www.w3.org/ns/prov#Entity]\n  http://www.w3.org/ns/prov#atLocation:\n  - '@value': old.txt\n  http://www.w3.org/ns/prov#wasInvalidatedBy:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a/outputs/stdout\n  '@type': [http://www.w3.org/ns/prov#Generation]\n  http://www.w3.org/ns/prov#activity:\n  - '@id': https://localhost/activities/commit/bdc801c645ba8129c88647a06d39057a160ecf4a\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd\n  '@type': [http://www.w3.org/ns/prov#Plan, https://swissdatasciencecenter.github.io/renku-ontology#Run]\n  https://swissdatasciencecenter.github.io/renku-ontology#command:\n  - '@value': wc\n  https://swissdatasciencecenter.github.io/renku-ontology#hasInputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  https://swissdatasciencecenter.github.io/renku-ontology#hasOutputs:\n  - '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/inputs/1\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandInput]\n  https://swissdatasciencecenter.github.io/renku-ontology#position:\n  - '@value': 1\n  https://swissdatasciencecenter.github.io/renku-ontology#consumes:\n  - '@id': https://localhost/blob/9ecc28b281a0d92b9968db2d36592e0c56319bbf/in.txt\n- '@id': https://localhost/runs/24bc66de-ab62-589e-f880-0f5a9d5c46bd/outputs/stdout\n  '@type': [https://swissdatasciencecenter.github.io/renku-ontology#CommandOutput]\n  https://swissdatasciencecenter.github.io/renku-ontology#mappedTo:\n  - '@id': https://localhost/iostreams/stdout\n  https://swissdatasciencecenter.github.io/renku-ontology#produces:\n  - '@id': https://localhost/blob/bdc801c645ba8129c88647a06d39057a160ecf4a/out.txt\n- '@id': mailto:a@b.c\n  '@type': [http://schema.org/Person]\n  http://schema.org/name:\n  - '@value': A\n  http://schema.org/email:\n  - '@value': a@b.c\n";
 
     #[test]
     fn reads_a_process_run_with_its_plan_usages_and_generations() {
@@ -397,6 +407,7 @@ mod tests {
             )]
         );
         assert_eq!(r.agent.as_ref().unwrap().name, "renku 0.11.0");
+        assert_eq!(r.associated_agent, r.agent);
         assert_eq!(r.person.as_ref().unwrap().id, "mailto:a@b.c");
         assert!(r.started.is_some() && r.ended.is_some());
     }

@@ -74,6 +74,9 @@ pub struct Execution {
     pub person: Person,
     /// The renku that recorded it (the activity's association names it).
     pub agent: SoftwareAgent,
+    /// The software agent the activity is associated with; `None`: the renku migrating it
+    /// (what renku-python records for runs it converts from CWL).
+    pub associated_agent: Option<SoftwareAgent>,
     /// Entities of the inputs, at the run's commit.
     pub used: Vec<Entity>,
     /// Entities of the outputs the run's commit changed.
@@ -242,8 +245,12 @@ pub fn activity_of(plan: &Plan, exec: &Execution) -> Activity {
         });
     }
     // As in renku-python's migration, the activity is associated with the renku that
-    // migrated it, its association with the renku that recorded the run.
-    let agent = SoftwareAgent::current();
+    // converted the run into workflow YAML (for CWL runs the migrating one), its association
+    // with the renku that recorded the run.
+    let agent = exec
+        .associated_agent
+        .clone()
+        .unwrap_or_else(SoftwareAgent::current);
     Activity {
         association_agent: (exec.agent != agent).then(|| exec.agent.clone()),
         id: id.clone(),
@@ -359,6 +366,7 @@ mod tests {
             used: vec![],
             generated: vec![Entity::new("output_rand", "abc", false)],
             invalidated: vec![Entity::new("old.txt", "def", false)],
+            associated_agent: None,
         };
         let a = activity_of(&plan, &exec);
         assert_eq!(a.parameters.len(), 3);
@@ -371,6 +379,14 @@ mod tests {
         );
         assert_eq!(a.agent, SoftwareAgent::current());
         assert_eq!(a.association_agent.as_ref().unwrap().name, "renku 0.10.3");
+        // A run converted into workflow YAML names the renku it is associated with.
+        let recorded = Execution {
+            associated_agent: Some(exec.agent.clone()),
+            ..exec.clone()
+        };
+        let a = activity_of(&plan, &recorded);
+        assert_eq!(a.agent, exec.agent);
+        assert_eq!(a.association_agent, None);
         assert_eq!(
             agent_of_commit(("A", "a@b.c"), ("A", "a@b.c")).name,
             "renku pre 0.11.0"
