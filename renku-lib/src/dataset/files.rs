@@ -138,8 +138,11 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
         files.sort_by_key(|f| f.date_added);
         let creators = std::sync::Arc::new(ds.creators.clone());
         out.reserve(files.len());
-        for file in files {
+        for mut file in files {
             let is_lfs = lfs.applies(file.path())?;
+            if file.size.is_none() {
+                file.size = recorded_content_size(git.repo(), &file.entity.checksum);
+            }
             out.push(ListedFile {
                 dataset_slug: ds.slug.clone(),
                 dataset_name: ds.name.clone(),
@@ -151,6 +154,24 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
         }
     }
     Ok(out)
+}
+
+/// The size of the content stored as git object `checksum` (the size an LFS pointer names,
+/// else the blob's), for files whose metadata has no size (as renku-python's migrations
+/// leave them, which then also reads it from git); `None` when git does not have it.
+fn recorded_content_size(repo: &gix::Repository, checksum: &str) -> Option<u64> {
+    let id = gix::ObjectId::from_hex(checksum.as_bytes()).ok()?;
+    let header = repo.find_header(id).ok()?;
+    if header.kind() != gix::object::Kind::Blob {
+        return None;
+    }
+    if header.size() <= crate::repo::lfs::MAX_POINTER_SIZE {
+        let blob = repo.find_blob(id).ok()?;
+        if let Some(pointer) = crate::repo::lfs::Pointer::parse(&blob.data) {
+            return Some(pointer.size);
+        }
+    }
+    Some(header.size())
 }
 
 /// The live datasets named by `slugs` (all when empty); unknown slugs are an error (exit 2).

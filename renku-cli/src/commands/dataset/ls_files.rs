@@ -161,7 +161,11 @@ pub fn run(env: &Env, args: LsFilesArgs) -> Result<u8> {
         return Ok(0);
     }
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let right: Vec<bool> = columns.iter().map(|c| c == "size").collect();
+    // Sizes are right-aligned; the header of an empty listing is not (as in renku-python).
+    let right: Vec<bool> = columns
+        .iter()
+        .map(|c| c == "size" && !rows.is_empty())
+        .collect();
     crate::out!("{}", crate::ui::table(&headers, &rows, &right));
     Ok(0)
 }
