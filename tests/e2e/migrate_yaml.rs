@@ -141,6 +141,18 @@ fn migrated(env: &TestEnv, name: &str) -> PathBuf {
     root
 }
 
+/// Clones the original `tests/fixtures/renku-python/<dir>/<name>` (a project built for these
+/// tests), migrates it, and checks the commit, the commands a user runs next and the
+/// datasets and plans against renku-python's migration of it.
+fn migrated_original(env: &TestEnv, dir: &str, name: &str) -> PathBuf {
+    let tarball = renku_python_fixtures().join(format!("{dir}/{name}.git.tar.gz"));
+    let root = clone_tarball(env, &tarball, name, &env.work());
+    migrate_checked(env, &root, name);
+    check_commands(env, &root);
+    check_against_reference(env, &root, name);
+    root
+}
+
 /// Migrates the clone `root` of fixture `name` and checks the commit the migration made.
 fn migrate_checked(env: &TestEnv, root: &Path, name: &str) {
     let root = root.to_path_buf();
@@ -525,11 +537,7 @@ fn workflow_rules(name: &str) -> Vec<Difference> {
 fn v8_runs_and_datasets_migrate_like_renku_python_does() {
     let env = fixture_env();
     let name = "runs-v8";
-    let tarball = renku_python_fixtures().join(format!("v8/{name}.git.tar.gz"));
-    let root = clone_tarball(&env, &tarball, name, &env.work());
-    migrate_checked(&env, &root, name);
-    check_commands(&env, &root);
-    check_against_reference(&env, &root, name);
+    let root = migrated_original(&env, "v8", name);
     let rules = [
         Difference {
             reason: RUN_DATES,
@@ -750,11 +758,7 @@ fn check_cwl_deletions(reference: &str, ours: &str) {
 fn files_deleted_by_cwl_runs_are_invalidated_by_their_activities() {
     let env = fixture_env();
     let name = "cwl-deletions";
-    let tarball = renku_python_fixtures().join(format!("v3/{name}.git.tar.gz"));
-    let root = clone_tarball(&env, &tarball, name, &env.work());
-    migrate_checked(&env, &root, name);
-    check_commands(&env, &root);
-    check_against_reference(&env, &root, name);
+    let root = migrated_original(&env, "v3", name);
     let used = compare_graphs(&env, &root, name, &workflow_rules(name));
     assert_eq!(used.len(), 2, "{used:?}");
     let ours = env.ok(&root, &["graph", "export", "--full", "--format", "nt"]);
