@@ -218,10 +218,8 @@ mod tests {
         )
     }
 
-    fn names(store: &MemoryGraphStore, sparql: &str, scope: &GraphScope) -> Vec<String> {
-        let answer = store
-            .query(sparql, scope, &QueryLimits::default())
-            .expect("query");
+    /// The values of `?n` in `answer`, sorted.
+    fn sorted_names(answer: QueryAnswer) -> Vec<String> {
         let mut out: Vec<String> = answer
             .into_rows()
             .iter()
@@ -229,6 +227,14 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    fn names(store: &MemoryGraphStore, sparql: &str, scope: &GraphScope) -> Vec<String> {
+        sorted_names(
+            store
+                .query(sparql, scope, &QueryLimits::default())
+                .expect("query"),
+        )
     }
 
     fn store() -> (MemoryGraphStore, NamedNode, NamedNode) {
@@ -293,15 +299,11 @@ mod tests {
         let sparql =
             "SELECT ?n FROM <http://h/projects/a/public> WHERE { ?s <http://schema.org/name> ?n }";
         let run = |dataset: &ProtocolDataset, scope: &GraphScope| -> Vec<String> {
-            let mut out: Vec<String> = store
-                .query_with_dataset(sparql, dataset, scope, &QueryLimits::default())
-                .expect("query")
-                .into_rows()
-                .iter()
-                .filter_map(|r| r.text("n"))
-                .collect();
-            out.sort();
-            out
+            sorted_names(
+                store
+                    .query_with_dataset(sparql, dataset, scope, &QueryLimits::default())
+                    .expect("query"),
+            )
         };
         let private_only = ProtocolDataset {
             default_graphs: vec![private.clone()],
