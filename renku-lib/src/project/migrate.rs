@@ -416,6 +416,12 @@ fn version_id_for(salt: &str, id: &str) -> String {
     if last.len() == 32 && last.bytes().all(|b| b.is_ascii_hexdigit()) {
         return last.to_ascii_lowercase();
     }
+    hashed_version_id(salt, id)
+}
+
+/// 32 hex digits of a hash of `salt` and `id`: the version id of a second record of one
+/// object (a removal), which must differ from the first's whatever the id looks like.
+fn hashed_version_id(salt: &str, id: &str) -> String {
     let digest = Sha256::digest(format!("{salt}:{id}").as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
@@ -510,7 +516,7 @@ fn to_records(legacy: &LegacyProject, transaction: &str) -> Result<Records> {
         };
         if let Some(when) = deleted {
             let mut removal = first.clone();
-            removal.version_id = version_id_for("activity-removal", &activity.id);
+            removal.version_id = hashed_version_id("activity-removal", &activity.id);
             removal.derived_from = Some(first.version_id.clone());
             removal.date = *when;
             removal.removed = true;
@@ -663,6 +669,49 @@ mod tests {
         assert_ne!(
             dashed,
             version_id_for("activity", "/plans/7879d8e5-cc07-48ec-b197-acd300676e05")
+        );
+    }
+
+    #[test]
+    fn a_reverted_activity_keeps_its_record_and_gets_a_removal() {
+        // renku-python's own activity ids end in 32 hex digits, which become the version id
+        // of the activity's record; its removal must be a record of its own.
+        let person = serde_json::json!({"id": "mailto:a@b.c", "name": "A"});
+        let project: Project = serde_json::from_value(serde_json::json!({
+            "id": "/projects/ns/p", "name": "p", "date_created": "2021-01-01T00:00:00+00:00",
+            "creator": person, "version": "10", "agent_version": "2.9.4"
+        }))
+        .unwrap();
+        let activity: Activity = serde_json::from_value(serde_json::json!({
+            "id": "/activities/1beb291f27f24e8a8adc49822dd6307f", "plan_id": "/plans/p1",
+            "started_at_time": "2021-01-01T00:00:00+00:00",
+            "ended_at_time": "2021-01-01T00:00:01+00:00",
+            "agent": {"id": "https://github.com/swissdatasciencecenter/renku-python/tree/v2.9.4", "name": "renku 2.9.4"},
+            "person": person, "usages": [], "generations": [], "parameters": []
+        }))
+        .unwrap();
+        let legacy = LegacyProject {
+            project,
+            schema_version: "10".into(),
+            datasets: Vec::new(),
+            tags: Vec::new(),
+            plans: Vec::new(),
+            activities: vec![(activity, Some(crate::util::now()))],
+            collections: Vec::new(),
+            workflow_file_collections: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let records = to_records(&legacy, "t").unwrap();
+        let versions: std::collections::BTreeSet<&str> = records
+            .activities
+            .iter()
+            .map(|r| r.version_id.as_str())
+            .collect();
+        assert_eq!(versions.len(), 2, "{versions:?}");
+        let removal = records.activities.iter().find(|r| r.removed).unwrap();
+        assert_eq!(
+            removal.derived_from.as_deref(),
+            Some("1beb291f27f24e8a8adc49822dd6307f")
         );
     }
 
