@@ -24,8 +24,8 @@ const V10_FIXTURES: &[&str] = &[
 ];
 
 /// Why our `renku status` of a project with an activity without outputs lists more.
-const RUN_WITHOUT_OUTPUTS: &str = "an activity without outputs (`cat input.txt`) stays \
-     relevant for us; renku-python drops it as overridden by any newer activity (the empty set \
+const RUN_WITHOUT_OUTPUTS: &str = "an activity without outputs (`cat input.txt`, \
+     `rm scratch.txt`) stays relevant for us; renku-python drops it as overridden by any newer activity (the empty set \
      of outputs is a subset of every other), so it does not list its deleted input";
 
 /// Where our output deliberately differs from renku-python's, with the reason.
