@@ -116,6 +116,7 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
     let git = project.git()?;
     let index = crate::repo::lfs::index_or_empty(git.repo())?;
     let mut lfs = crate::repo::lfs::LfsFilter::from_attributes(git.repo(), &index)?;
+    let mut pointers = crate::storage::history::PointerCache::default();
     let mut out = Vec::new();
     for state in selected {
         let state = match &filter.tag {
@@ -141,7 +142,7 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
         for mut file in files {
             let is_lfs = lfs.applies(file.path())?;
             if file.size.is_none() {
-                file.size = recorded_content_size(git.repo(), &file.entity.checksum);
+                file.size = recorded_content_size(git.repo(), &mut pointers, &file.entity.checksum);
             }
             out.push(ListedFile {
                 dataset_slug: ds.slug.clone(),
@@ -159,19 +160,20 @@ pub fn list_files(project: &ProjectDir, filter: &FileFilter) -> Result<Vec<Liste
 /// The size of the content stored as git object `checksum` (the size an LFS pointer names,
 /// else the blob's), for files whose metadata has no size (as renku-python's migrations
 /// leave them, which then also reads it from git); `None` when git does not have it.
-fn recorded_content_size(repo: &gix::Repository, checksum: &str) -> Option<u64> {
+fn recorded_content_size(
+    repo: &gix::Repository,
+    pointers: &mut crate::storage::history::PointerCache,
+    checksum: &str,
+) -> Option<u64> {
     let id = gix::ObjectId::from_hex(checksum.as_bytes()).ok()?;
     let header = repo.find_header(id).ok()?;
     if header.kind() != gix::object::Kind::Blob {
         return None;
     }
-    if header.size() <= crate::repo::lfs::MAX_POINTER_SIZE {
-        let blob = repo.find_blob(id).ok()?;
-        if let Some(pointer) = crate::repo::lfs::Pointer::parse(&blob.data) {
-            return Some(pointer.size);
-        }
+    match pointers.pointer(repo, id, header.size()).ok()? {
+        Some(pointer) => Some(pointer.size),
+        None => Some(header.size()),
     }
-    Some(header.size())
 }
 
 /// The live datasets named by `slugs` (all when empty); unknown slugs are an error (exit 2).

@@ -34,7 +34,7 @@ use crate::{Error, Result};
 pub const POINTER_VERSION: &str = "https://git-lfs.github.com/spec/v1";
 
 /// Pointer files are small; anything larger is content, never a pointer (git-lfs's limit).
-pub const MAX_POINTER_SIZE: u64 = 1024;
+const MAX_POINTER_SIZE: u64 = 1024;
 
 /// The attributes appended to `.gitattributes` for a tracked pattern (as `git lfs track`).
 pub const LFS_ATTRIBUTES: &str = "filter=lfs diff=lfs merge=lfs -text";
